@@ -1,0 +1,173 @@
+"""The shared vocabulary of findings: severities, diagnostics, rule metadata and the report.
+
+Everything that produces findings (loader, schema check, rules) creates `Diagnostic`s;
+everything that shows them (reporters) reads a `Report`. Nothing here knows YAML or click.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: most severe first (GitHub shows only the first 10 of each kind)."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based region of a file; `end_column` is exclusive, as in SARIF and GitHub."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+FILE_START = Span(1, 1, 1, 2)
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    file: str
+    span: Span
+    pointer: str
+    message: str
+    help: str = ""
+    waived: bool = False
+    waiver_reason: str | None = None
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    @property
+    def end_line(self) -> int:
+        return self.span.end_line
+
+    @property
+    def end_column(self) -> int:
+        return self.span.end_column
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.span.line, self.span.column, self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of DESIGN §7 (field names and order are part of the contract)."""
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "file": self.file,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "pointer": self.pointer,
+            "message": self.message,
+            "help": self.help,
+            "waived": self.waived,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What reporters and `selectcheck rules/explain` need to know about a rule code."""
+
+    code: str
+    name: str
+    default_severity: Severity
+    summary: str
+    explanation: str
+    failing_example: str = ""
+    passing_example: str = ""
+    implemented: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryPart:
+    name: str
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadMemory:
+    """One workload's memory estimate as the markdown reporter draws it."""
+
+    workload: str
+    model: str
+    hardware: str
+    parts: tuple[MemoryPart, ...]
+    total_bytes: int
+    usable_bytes: int | None
+    card_bytes: int | None
+    fits: bool | None
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    record_id: str | None = None
+    title: str | None = None
+    chosen_model: str | None = None
+    memory: list[WorkloadMemory] = field(default_factory=list)
+    # The file's lines, kept only when it has diagnostics (the text reporter shows them).
+    source_lines: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Summary:
+    error: int = 0
+    warning: int = 0
+    info: int = 0
+    waived: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"error": self.error, "warning": self.warning, "info": self.info, "waived": self.waived}
+
+
+def summarize(diagnostics: Iterable[Diagnostic]) -> Summary:
+    summary = Summary()
+    for diag in diagnostics:
+        if diag.waived:
+            summary.waived += 1
+        elif diag.severity is Severity.ERROR:
+            summary.error += 1
+        elif diag.severity is Severity.WARNING:
+            summary.warning += 1
+        else:
+            summary.info += 1
+    return summary
+
+
+@dataclass(slots=True)
+class Report:
+    files: list[FileResult]
+    rules: Mapping[str, RuleInfo]
+    version: str
+    tool: str = "selectcheck"
+    # Rule functions that raised: a bug in selectcheck, reported and turned into exit code 2.
+    internal_errors: list[str] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files for d in f.diagnostics]
+
+    @property
+    def summary(self) -> Summary:
+        return summarize(self.diagnostics)

@@ -1,0 +1,342 @@
+"""The pipeline: files → located documents → schema → typed records → rules → diagnostics.
+
+One broken record never hides the others: every file is checked on its own, and a file
+that cannot be parsed still gets its located diagnostic while the rest go on. Cross-record
+rules see every record of the configured record directories, even when only some files
+are passed (pre-commit passes only the changed ones).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from selectcheck import __version__
+from selectcheck.catalog import Catalog, catalog_for
+from selectcheck.diagnostics import (
+    FILE_START,
+    Diagnostic,
+    FileResult,
+    Report,
+    Severity,
+)
+from selectcheck.errors import ConfigError
+from selectcheck.loader import LoadedDocument, load_bytes, load_path
+from selectcheck.model.record import Record
+from selectcheck.policy_loader import LoadedPolicy
+from selectcheck.rules.context import ProjectIndex, RecordContext, RecordSummary, RunOptions
+from selectcheck.rules.registry import all_rules, rule_table
+from selectcheck.schema_check import check_schema
+
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(slots=True)
+class Selection:
+    """--select / --ignore, ruff-style: a code matches a prefix (`SC2` is every SC2xx)."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def enabled(self, code: str) -> bool:
+        if self.select and not any(code.startswith(p) for p in self.select):
+            return False
+        return not any(code.startswith(p) for p in self.ignore)
+
+
+@dataclass(slots=True)
+class Source:
+    """A file to check: a path on disk, or bytes from stdin with the name to report."""
+
+    display: str
+    path: Path | None = None
+    content: bytes | None = None
+
+
+@dataclass(slots=True)
+class CheckSession:
+    loaded_policy: LoadedPolicy
+    selection: Selection = field(default_factory=Selection)
+    options: RunOptions = field(default_factory=RunOptions)
+    _catalog: Catalog | None = None
+    _internal_errors: list[str] = field(default_factory=list)
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = catalog_for(self.loaded_policy.catalog_files)
+        return self._catalog
+
+    # ---- collecting files -------------------------------------------------------------
+    def display(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            try:
+                return path.resolve().relative_to(self.loaded_policy.root).as_posix()
+            except ValueError:
+                return path.as_posix()
+
+    def expand(self, paths: Sequence[Path]) -> list[Source]:
+        sources: list[Source] = []
+        seen: set[Path] = set()
+        for path in paths:
+            if not path.exists():
+                raise ConfigError(f"no such file or directory: {path}", help="Check the paths you passed.")
+            files = sorted(_walk_records(path)) if path.is_dir() else [path]
+            for file in files:
+                resolved = file.resolve()
+                if resolved not in seen:
+                    seen.add(resolved)
+                    sources.append(Source(self.display(file), file))
+        return sources
+
+    # ---- the project index ------------------------------------------------------------
+    def project_index(self, checked: dict[Path, Any]) -> ProjectIndex:
+        """Summaries of every record in the record directories plus the checked files; files
+        already parsed are not read again."""
+        index = ProjectIndex()
+        for path, data in checked.items():
+            index.add(_summary(self.display(path), data))
+        for directory in self.loaded_policy.record_dirs:
+            if not directory.is_dir():
+                continue
+            for file in sorted(_walk_records(directory)):
+                resolved = file.resolve()
+                if resolved in checked:
+                    continue
+                index.add(_summary(self.display(file), _quick_load(file)))
+        return index
+
+    # ---- checking -----------------------------------------------------------------------
+    def run(self, sources: Sequence[Source]) -> Report:
+        docs: list[tuple[Source, LoadedDocument]] = []
+        for source in sources:
+            if source.content is not None:
+                doc = load_bytes(source.content, source.display)
+            else:
+                assert source.path is not None
+                doc = load_path(source.path, source.display)
+            docs.append((source, doc))
+        checked = {s.path.resolve(): d.data for s, d in docs if s.path is not None}
+        project = self.project_index(checked)
+        for source, doc in docs:
+            if source.path is None:
+                project.add(_summary(source.display, doc.data))
+        self._internal_errors: list[str] = []
+        results = [self.check_document(source, doc, project) for source, doc in docs]
+        return Report(results, rule_table(), __version__, internal_errors=self._internal_errors)
+
+    def check_document(self, source: Source, doc: LoadedDocument, project: ProjectIndex) -> FileResult:
+        result = FileResult(source.display)
+        raw: list[tuple[str, Diagnostic]] = []
+        for failure in doc.failures:
+            raw.append((failure.code, self._diag(failure.code, doc, failure.span, failure.pointer, failure.message, failure.help)))
+        data = doc.data
+        record: Record | None = None
+        if data is not None and not any(f.fatal for f in doc.failures):
+            record, stage_diags = self._validate(doc)
+            raw.extend((d.code, d) for d in stage_diags)
+        if isinstance(data, dict):
+            result.record_id = data.get("id") if isinstance(data.get("id"), str) else None
+            result.title = data.get("title") if isinstance(data.get("title"), str) else None
+            decision = data.get("decision")
+            if isinstance(decision, dict) and isinstance(decision.get("chosen"), str):
+                result.chosen_model = decision["chosen"]
+        context: RecordContext | None = None
+        if record is not None:
+            assert isinstance(data, dict)
+            context = RecordContext(
+                record=record,
+                data=data,
+                doc=doc,
+                path=(source.path or Path(source.display)).resolve(),
+                display_path=source.display,
+                policy=self.loaded_policy.policy,
+                catalog=self.catalog,
+                project=project,
+                root=self.loaded_policy.root,
+                options=self.options,
+            )
+            raw.extend(self._run_rules(context))
+            result.memory = list(context.memo("workload_memory", list))
+        result.diagnostics = self._finish(raw, record, doc)
+        if result.diagnostics:
+            result.source_lines = doc.lines
+        return result
+
+    def _diag(self, code: str, doc: LoadedDocument, span: Any, pointer: str, message: str, help: str) -> Diagnostic:
+        rule = all_rules().get(code)
+        severity = rule.info.default_severity if rule else Severity.ERROR
+        return Diagnostic(code, severity, doc.path, span, pointer, message, help)
+
+    def _validate(self, doc: LoadedDocument) -> tuple[Record | None, list[Diagnostic]]:
+        data = doc.data
+        if not isinstance(data, dict):
+            return None, [
+                self._diag(
+                    "SC002", doc, doc.locate(""), "", f"a record must be a mapping, not {_kind(data)}",
+                    "Start the file with `schema_version: 1` and the record's keys.",
+                )
+            ]
+        version = data.get("schema_version")
+        if version not in SUPPORTED_SCHEMA_VERSIONS or isinstance(version, bool):
+            if "schema_version" in data:
+                span, message = doc.locate("/schema_version"), f"schema_version {version!r} is not supported"
+            else:
+                span, message = FILE_START, "schema_version is missing"
+            return None, [
+                self._diag(
+                    "SC003", doc, span, "/schema_version", message,
+                    "Set `schema_version: 1` (the only version this selectcheck reads).",
+                )
+            ]
+        diags = [
+            self._diag("SC002", doc, doc.locate(v.pointer, key=v.at_key), v.pointer, v.message, v.help)
+            for v in check_schema(data, "record.schema.json")
+        ]
+        if diags:
+            return None, diags
+        try:
+            return Record.model_validate(data), []
+        except ValidationError as exc:  # the schema is generated from the model; this is a bug guard
+            first = exc.errors()[0]
+            pointer = "".join(f"/{p}" for p in first["loc"])
+            return None, [self._diag("SC002", doc, doc.locate(pointer), pointer, first["msg"], "")]
+
+    def _run_rules(self, context: RecordContext) -> Iterator[tuple[str, Diagnostic]]:
+        overrides = context.policy.rules
+        for code, rule in all_rules().items():
+            if rule.check is None or overrides.get(code) == "off" or not self.selection.enabled(code):
+                continue
+            try:
+                findings = list(rule.check(context))
+            except Exception as exc:  # a bug in a rule must not hide the other records
+                self._internal_errors.append(
+                    f"{context.display_path}: internal error in {code}: {type(exc).__name__}: {exc}"
+                )
+                continue
+            for finding in findings:
+                span = context.doc.locate(finding.pointer, key=finding.at_key)
+                yield code, self._diag(code, context.doc, span, finding.pointer, finding.message, finding.help)
+
+    def _finish(self, raw: list[tuple[str, Diagnostic]], record: Record | None, doc: LoadedDocument) -> list[Diagnostic]:
+        overrides = self.loaded_policy.policy.rules
+        kept: list[Diagnostic] = []
+        for code, diag in raw:
+            setting = overrides.get(code)
+            if setting == "off" or not self.selection.enabled(code):
+                continue
+            if setting is not None and not code.startswith("SC0"):
+                diag.severity = Severity(setting)
+            kept.append(diag)
+        if record is not None:
+            kept.extend(self._apply_waivers(kept, record, doc))
+        kept.sort(key=lambda d: d.sort_key())
+        return kept
+
+    def _apply_waivers(self, diags: list[Diagnostic], record: Record, doc: LoadedDocument) -> list[Diagnostic]:
+        """Mark waived diagnostics; report expired (SC406) and unused (SC407) waivers."""
+        extra: list[Diagnostic] = []
+        today = self.options.today
+        max_days = self.loaded_policy.policy.waivers.max_days
+        for index, waiver in enumerate(record.waivers):
+            pointer = f"/waivers/{index}"
+            if waiver.expires < today:
+                extra.append(
+                    self._diag(
+                        "SC406", doc, doc.locate(f"{pointer}/expires"), f"{pointer}/expires",
+                        f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()}",
+                        "Fix the finding, or renew the waiver with a new approval and expiry date.",
+                    )
+                )
+                continue
+            limit = record.date + datetime.timedelta(days=max_days)
+            if waiver.expires > limit:
+                extra.append(
+                    self._diag(
+                        "SC406", doc, doc.locate(f"{pointer}/expires"), f"{pointer}/expires",
+                        f"the waiver of {waiver.rule} runs to {waiver.expires.isoformat()}, more than the "
+                        f"policy's {max_days} days after the record's date ({limit.isoformat()})",
+                        f"Set `expires` on or before {limit.isoformat()}; renew it when it runs out.",
+                    )
+                )
+                continue
+            if waiver.rule.startswith("SC0"):
+                extra.append(
+                    self._diag(
+                        "SC407", doc, doc.locate(f"{pointer}/rule"), f"{pointer}/rule",
+                        f"{waiver.rule} cannot be waived: SC0xx findings mean the record cannot be read",
+                        "Fix the file instead and delete this waiver.",
+                    )
+                )
+                continue
+            matched = [d for d in diags if d.code == waiver.rule and not d.waived]
+            if not matched:
+                extra.append(
+                    self._diag(
+                        "SC407", doc, doc.locate(f"{pointer}/rule"), f"{pointer}/rule",
+                        f"the waiver of {waiver.rule} is unused: the rule no longer fires for this record",
+                        "Delete the waiver; it would silently hide a future finding.",
+                    )
+                )
+            for diag in matched:
+                diag.waived = True
+                diag.waiver_reason = f"{waiver.reason} (approved by {waiver.approved_by}, until {waiver.expires})"
+        for diag in extra:
+            setting = self.loaded_policy.policy.rules.get(diag.code)
+            if setting is not None and setting != "off":
+                diag.severity = Severity(setting)
+        return [d for d in extra if self.loaded_policy.policy.rules.get(d.code) != "off" and self.selection.enabled(d.code)]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return type(value).__name__
+
+
+def _walk_records(directory: Path) -> Iterable[Path]:
+    for path in directory.rglob("*"):
+        if path.suffix in RECORD_SUFFIXES and path.is_file():
+            if any(part.startswith(".") for part in path.relative_to(directory).parts):
+                continue
+            yield path
+
+
+def _quick_load(path: Path) -> Any:
+    """Other records only feed the cross-record index: a plain C-loader parse, errors ignored
+    (they are reported when that file itself is checked)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(1024 * 1024 + 1)
+        if len(raw) > 1024 * 1024:
+            return None
+        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _summary(display: str, data: Any) -> RecordSummary:
+    if not isinstance(data, dict):
+        return RecordSummary(display, None, None, (), None)
+    rid = data.get("id")
+    supersedes = data.get("supersedes")
+    superseded_by = data.get("superseded_by")
+    status = data.get("status")
+    return RecordSummary(
+        display,
+        rid if isinstance(rid, str) else None,
+        status if isinstance(status, str) else None,
+        tuple(s for s in supersedes if isinstance(s, str)) if isinstance(supersedes, list) else (),
+        superseded_by if isinstance(superseded_by, str) else None,
+    )

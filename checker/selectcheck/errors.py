@@ -1,0 +1,20 @@
+"""Errors that end a run with exit code 2 (usage or configuration), never a traceback."""
+
+from __future__ import annotations
+
+
+class ConfigError(Exception):
+    """A policy, catalog, configuration or usage problem: the run cannot judge records.
+
+    `location` is `path:line:col` where one is known, so editors can jump to it.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, help: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.help = help
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        return f"{text}\n  help: {self.help}" if self.help else text

@@ -1,0 +1,462 @@
+"""Turn untrusted bytes into plain data plus the YAML node tree that locates every value.
+
+Records and policies come from pull requests, so this loader is defensive by design:
+- safe YAML only: scalars, sequences and mappings; any other tag is refused, nothing is
+  constructed from a tag;
+- bounded: file size, nesting depth and alias expansion all have limits (DESIGN §9);
+- precise: libyaml (when present) composes the node tree in C; we construct plain values
+  ourselves in one walk, which also finds duplicate keys, and keep the tree so a
+  diagnostic can point at the exact node later. Locations are only computed for
+  diagnostics that need them.
+Dates stay strings ("2026-11-20"), so a bare YAML date and a quoted one are the same value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from selectcheck.diagnostics import FILE_START, Span
+
+try:  # libyaml's C parser is ~10x faster; fall back to pure Python where it is missing.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_TAG_PREFIX = "tag:yaml.org,2002:"
+_scalar_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadLimits:
+    max_bytes: int = 1024 * 1024
+    max_depth: int = 64
+    # Expanded node count: aliases make a small file stand for a huge value (billion laughs).
+    max_nodes: int = 200_000
+
+
+@dataclass(slots=True)
+class LoadFailure:
+    """One problem found while loading; `fatal` means there is no usable data."""
+
+    code: str
+    message: str
+    help: str
+    span: Span
+    pointer: str = ""
+    fatal: bool = True
+
+
+class _Abort(Exception):
+    def __init__(self, failure: LoadFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+def _span_of_mark(mark: Any, end_mark: Any | None = None) -> Span:
+    line, col = mark.line + 1, mark.column + 1
+    if end_mark is None or end_mark.line != mark.line:
+        return Span(line, col, line, col + 1)
+    return Span(line, col, end_mark.line + 1, max(end_mark.column + 1, col + 1))
+
+
+def _escape_pointer_token(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_tokens(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
+
+
+def join_pointer(base: str, token: str | int) -> str:
+    return f"{base}/{_escape_pointer_token(str(token))}"
+
+
+@dataclass(slots=True)
+class LoadedDocument:
+    """A parsed YAML file: plain `data`, the node tree and the text, for locating findings."""
+
+    path: str
+    text: str
+    data: Any
+    root: yaml.Node | None
+    failures: list[LoadFailure] = field(default_factory=list)
+    _lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def _walk(self, pointer: str) -> tuple[yaml.Node | None, yaml.Node | None, bool]:
+        """(deepest node reached, key node of the last step, whether the full path exists)."""
+        node, key_node = self.root, None
+        for token in pointer_tokens(pointer):
+            if isinstance(node, yaml.MappingNode):
+                for k, v in reversed(node.value):  # the last duplicate wins, as in the data
+                    if isinstance(k, yaml.ScalarNode) and k.value == token:
+                        node, key_node = v, k
+                        break
+                else:
+                    return node, key_node, False
+            elif isinstance(node, yaml.SequenceNode):
+                if token.isdigit() and int(token) < len(node.value):
+                    node, key_node = node.value[int(token)], None
+                else:
+                    return node, key_node, False
+            else:
+                return node, key_node, False
+        return node, key_node, True
+
+    def locate(self, pointer: str, *, key: bool = False) -> Span:
+        """Span of the node at `pointer`; with `key=True` the span of its mapping key.
+
+        A pointer that does not exist (a missing property) resolves to the key of the
+        deepest node that does, so the finding still lands on the right mapping.
+        """
+        node, key_node, complete = self._walk(pointer)
+        if (key or not complete) and key_node is not None:
+            return self._node_span(key_node)
+        if node is None:
+            return FILE_START
+        return self._node_span(node)
+
+    def _node_span(self, node: yaml.Node) -> Span:
+        start, end = node.start_mark, node.end_mark
+        if isinstance(node, yaml.ScalarNode) or start.line == end.line:
+            return _span_of_mark(start, end)
+        # A block collection ends where the next one starts; underline its first line only.
+        line_text = self.lines[start.line] if start.line < len(self.lines) else ""
+        end_col = max(len(line_text.rstrip()) + 1, start.column + 2)
+        return Span(start.line + 1, start.column + 1, start.line + 1, end_col)
+
+
+class _Constructor:
+    """Plain values from a composed node tree, with duplicate-key, depth and size checks."""
+
+    def __init__(self, limits: LoadLimits) -> None:
+        self.limits = limits
+        self.expanded = 0
+        self.seen: dict[int, tuple[Any, int]] = {}
+        self.failures: list[LoadFailure] = []
+
+    def build(self, node: yaml.Node, pointer: str = "", depth: int = 0) -> Any:
+        cached = self.seen.get(id(node))
+        if cached is not None:  # an alias: count its whole expanded size again
+            value, size = cached
+            self._count(size, node, pointer)
+            return value
+        if depth > self.limits.max_depth:
+            raise _Abort(
+                LoadFailure(
+                    "SC005",
+                    f"nesting is deeper than {self.limits.max_depth} levels",
+                    "Records are shallow; flatten the structure.",
+                    _span_of_mark(node.start_mark),
+                    pointer,
+                )
+            )
+        before = self.expanded
+        self._count(1, node, pointer)
+        if isinstance(node, yaml.ScalarNode):
+            value = self._scalar(node, pointer)
+        elif isinstance(node, yaml.SequenceNode):
+            self._check_tag(node, "seq", pointer)
+            value = [self.build(child, join_pointer(pointer, i), depth + 1) for i, child in enumerate(node.value)]
+        else:
+            self._check_tag(node, "map", pointer)
+            value = self._mapping(node, pointer, depth)
+        self.seen[id(node)] = (value, self.expanded - before)
+        return value
+
+    def _count(self, size: int, node: yaml.Node, pointer: str) -> None:
+        self.expanded += size
+        if self.expanded > self.limits.max_nodes:
+            raise _Abort(
+                LoadFailure(
+                    "SC005",
+                    f"aliases expand to more than {self.limits.max_nodes:,} values",
+                    "Remove the anchors and aliases; a record never needs this many values.",
+                    _span_of_mark(node.start_mark, node.end_mark),
+                    pointer,
+                )
+            )
+
+    def _check_tag(self, node: yaml.Node, kind: str, pointer: str) -> None:
+        if node.tag != _TAG_PREFIX + kind:
+            raise _Abort(self._tag_failure(node, pointer))
+
+    def _tag_failure(self, node: yaml.Node, pointer: str) -> LoadFailure:
+        return LoadFailure(
+            "SC001",
+            f"the tag {node.tag.replace(_TAG_PREFIX, '!!')!r} is not allowed: records are plain data",
+            "Remove the tag; selectcheck never constructs objects from YAML.",
+            _span_of_mark(node.start_mark, node.end_mark),
+            pointer,
+        )
+
+    def _scalar(self, node: yaml.ScalarNode, pointer: str) -> Any:
+        tag = node.tag
+        if tag == _TAG_PREFIX + "str" or tag == _TAG_PREFIX + "timestamp":
+            return node.value
+        if tag == _TAG_PREFIX + "int":
+            return _scalar_constructor.construct_yaml_int(node)
+        if tag == _TAG_PREFIX + "float":
+            return _scalar_constructor.construct_yaml_float(node)
+        if tag == _TAG_PREFIX + "bool":
+            return _scalar_constructor.construct_yaml_bool(node)
+        if tag == _TAG_PREFIX + "null":
+            return None
+        raise _Abort(self._tag_failure(node, pointer))
+
+    def _mapping(self, node: yaml.MappingNode, pointer: str, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        key_nodes: dict[str, yaml.Node] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG_PREFIX + "merge":
+                merged.update(self._merge_source(value_node, pointer, depth))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Abort(
+                    LoadFailure(
+                        "SC001",
+                        "a mapping key must be a plain scalar",
+                        "Use a plain string as the key.",
+                        _span_of_mark(key_node.start_mark, key_node.end_mark),
+                        pointer,
+                    )
+                )
+            key = str(self._scalar(key_node, pointer))
+            child = join_pointer(pointer, key)
+            if key in key_nodes:
+                first = key_nodes[key].start_mark
+                self.failures.append(
+                    LoadFailure(
+                        "SC004",
+                        f"key {key!r} is repeated (first at line {first.line + 1}); "
+                        "YAML loaders silently keep only the last value",
+                        "Delete one of the two entries or merge them.",
+                        _span_of_mark(key_node.start_mark, key_node.end_mark),
+                        child,
+                        fatal=False,
+                    )
+                )
+            key_nodes[key] = key_node
+            result[key] = self.build(value_node, child, depth + 1)
+        for key, value in merged.items():
+            result.setdefault(key, value)
+        return result
+
+    def _merge_source(self, node: yaml.Node, pointer: str, depth: int) -> dict[str, Any]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict[str, Any] = {}
+        for source in reversed(sources):  # earlier sources win, as in YAML 1.1
+            value = self.build(source, pointer, depth + 1)
+            if not isinstance(value, dict):
+                raise _Abort(
+                    LoadFailure(
+                        "SC001",
+                        "a merge key (<<) must name a mapping",
+                        "Merge only mappings, or write the keys out.",
+                        _span_of_mark(source.start_mark, source.end_mark),
+                        pointer,
+                    )
+                )
+            merged.update(value)
+        return merged
+
+
+_NON_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _position_of_offset(text_bytes: bytes, offset: int) -> Span:
+    before = text_bytes[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return Span(line, column, line, column + 1)
+
+
+def _decode(raw: bytes) -> str | LoadFailure:
+    nul = raw.find(b"\x00")
+    if nul != -1:
+        return LoadFailure(
+            "SC005",
+            "the file is binary (it contains NUL bytes), not a YAML record",
+            "Records are UTF-8 text; remove the file or exclude it from the checked paths.",
+            _position_of_offset(raw, nul),
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return LoadFailure(
+            "SC005",
+            f"the file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
+            "Save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`).",
+            _position_of_offset(raw, exc.start),
+        )
+    match = _NON_TEXT.search(text)
+    if match:
+        span = _position_of_offset(text[: match.start()].encode(), len(text[: match.start()].encode()))
+        return LoadFailure(
+            "SC005",
+            f"the file contains the control character U+{ord(match.group()):04X}",
+            "Remove the control character; YAML allows only printable text.",
+            span,
+        )
+    return text
+
+
+def _only_comments(text: str) -> bool:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and stripped not in ("---", "..."):
+            return False
+    return True
+
+
+def _syntax_failure(exc: yaml.MarkedYAMLError, text: str) -> LoadFailure:
+    mark = exc.problem_mark or exc.context_mark
+    span = _span_of_mark(mark) if mark is not None else FILE_START
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "maximum nesting depth" in problem:
+        return LoadFailure(
+            "SC005",
+            "nesting exceeds the YAML parser's depth limit",
+            "Records are shallow; flatten the structure.",
+            span,
+        )
+    if "expected a single document" in (exc.context or ""):
+        return LoadFailure(
+            "SC005",
+            "the file holds several YAML documents; a record is one document",
+            "Split the documents into one file per record.",
+            span,
+        )
+    context = f" ({exc.context})" if exc.context and exc.context != problem else ""
+    return LoadFailure(
+        "SC001",
+        f"invalid YAML: {problem}{context}",
+        "Fix the YAML syntax at this position (check indentation, quotes and brackets).",
+        span,
+    )
+
+
+def load_text(text: str, path: str, limits: LoadLimits = LoadLimits()) -> LoadedDocument:
+    if _only_comments(text):
+        return LoadedDocument(
+            path,
+            text,
+            None,
+            None,
+            [
+                LoadFailure(
+                    "SC005",
+                    "the file is empty",
+                    "Write a record (see `selectcheck new`) or delete the file.",
+                    FILE_START,
+                )
+            ],
+        )
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        return LoadedDocument(path, text, None, None, [_syntax_failure(exc, text)])
+    except yaml.YAMLError as exc:  # pragma: no cover - every libyaml error carries a mark
+        return LoadedDocument(
+            path, text, None, None, [LoadFailure("SC001", f"invalid YAML: {exc}", "", FILE_START)]
+        )
+    except RecursionError:  # the pure-Python composer on absurd nesting
+        return LoadedDocument(
+            path, text, None, None,
+            [LoadFailure("SC005", "nesting is too deep", "Flatten the structure.", FILE_START)],
+        )
+    finally:
+        loader.dispose()
+    constructor = _Constructor(limits)
+    try:
+        data = constructor.build(root) if root is not None else None
+    except _Abort as abort:
+        return LoadedDocument(path, text, None, root, [*constructor.failures, abort.failure])
+    return LoadedDocument(path, text, data, root, constructor.failures)
+
+
+def load_bytes(raw: bytes, path: str, limits: LoadLimits = LoadLimits()) -> LoadedDocument:
+    if len(raw) > limits.max_bytes:
+        return _too_large(path, len(raw), limits)
+    decoded = _decode(raw)
+    if isinstance(decoded, LoadFailure):
+        return LoadedDocument(path, "", None, None, [decoded])
+    return load_text(decoded, path, limits)
+
+
+def _too_large(path: str, size: int, limits: LoadLimits) -> LoadedDocument:
+    return LoadedDocument(
+        path,
+        "",
+        None,
+        None,
+        [
+            LoadFailure(
+                "SC005",
+                f"the file is {size:,} bytes, over the {limits.max_bytes:,}-byte limit",
+                "Records are small; split the file or exclude it from the checked paths.",
+                FILE_START,
+            )
+        ],
+    )
+
+
+def load_path(path: Path, display: str, limits: LoadLimits = LoadLimits()) -> LoadedDocument:
+    """Read at most the size limit plus one byte: a 50 MB file is never read whole."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limits.max_bytes + 1)
+    except OSError as exc:
+        return LoadedDocument(
+            display,
+            "",
+            None,
+            None,
+            [
+                LoadFailure(
+                    "SC005",
+                    f"the file cannot be read: {exc.strerror or exc}",
+                    "Check the path and its permissions.",
+                    FILE_START,
+                )
+            ],
+        )
+    if len(raw) > limits.max_bytes:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = len(raw)
+        return _too_large(display, size, limits)
+    return load_bytes(raw, display, limits)
+
+
+def iter_nodes(node: yaml.Node) -> Iterator[yaml.Node]:
+    """Every node below `node` once (aliases are not followed twice)."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            for k, v in current.value:
+                stack.extend((k, v))

@@ -1,0 +1,1 @@
+"""Typed models of records and policies; the JSON Schemas in `schemas/` are generated from them."""

@@ -1,0 +1,37 @@
+"""Base class shared by the record and policy models.
+
+The pydantic models are the single source of truth: `schemas/*.schema.json` are generated
+from them (`python -m selectcheck.model.schemagen`), and a test fails when a committed
+schema is stale. At run time the generated JSON Schema does the validation (so editors,
+check-jsonschema and selectcheck agree exactly), and the models give typed access to data
+that already passed it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+# Teams may keep their own metadata under `x-` keys; every other unknown key is a typo.
+X_KEY_PATTERN = "^x-"
+
+
+def _allow_x_keys(schema: dict[str, Any], _cls: type) -> None:
+    schema["patternProperties"] = {X_KEY_PATTERN: {"description": "Your own metadata; ignored by selectcheck."}}
+
+
+class SchemaModel(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra=_allow_x_keys,
+        populate_by_name=True,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_x_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+        return data

@@ -1,0 +1,130 @@
+"""The policy pack (DESIGN §4): task categories, thresholds, severities and catalogs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from selectcheck.model.base import SchemaModel
+from selectcheck.model.record import Status
+
+SeverityOverride = Literal["error", "warning", "info", "off"]
+
+
+class TaskPolicy(SchemaModel):
+    benchmarks: Annotated[list[str], Field(min_length=1)] = Field(
+        title="Benchmarks", description="Benchmark ids that measure this task; evidence must come from these."
+    )
+    minimums: dict[str, float] = Field(
+        default_factory=dict,
+        title="Minimums",
+        description="Benchmark id → the lowest acceptable score of the chosen model (SC210).",
+    )
+    description: str | None = Field(default=None, title="Description", description="What the category covers.")
+
+
+class VramPolicy(SchemaModel):
+    headroom: Annotated[float, Field(ge=0, lt=1)] = Field(
+        default=0.05,
+        title="Headroom",
+        description="Fraction of the card kept free: usable = total × (1 − headroom) (SC101).",
+    )
+    warn_headroom: Annotated[float, Field(ge=0, lt=1)] = Field(
+        default=0.15,
+        title="Warning headroom",
+        description="A fit inside total × (1 − warn_headroom) … usable warns as tight (SC102).",
+    )
+
+
+class LicensePolicy(SchemaModel):
+    deny: list[str] = Field(default_factory=list, title="Deny", description="License ids never allowed.")
+    allow: list[str] = Field(
+        default_factory=list, title="Allow", description="When non-empty, the only license ids allowed."
+    )
+
+
+class OwnEvaluationPolicy(SchemaModel):
+    required_status: list[Status] = Field(
+        default_factory=lambda: ["accepted"],
+        title="Required for status",
+        description="Record statuses that must carry an own evaluation (SC401).",
+    )
+    min_n: Annotated[int, Field(ge=1)] = Field(
+        default=100, title="Minimum items", description="Own evaluations smaller than this warn (SC410)."
+    )
+
+
+class EvidencePolicy(SchemaModel):
+    max_age_days: Annotated[int, Field(ge=1)] = Field(
+        default=730, title="Maximum age (days)", description="Scores older than this warn (SC211)."
+    )
+
+
+class WaiverPolicy(SchemaModel):
+    max_days: Annotated[int, Field(ge=1)] = Field(
+        default=365,
+        title="Maximum waiver length (days)",
+        description="A waiver may not expire later than this many days after the record's date.",
+    )
+
+
+class CatalogPaths(SchemaModel):
+    gpus: list[str] = Field(default_factory=list, description="GPU catalog files, relative to this policy.")
+    models: list[str] = Field(default_factory=list, description="Model catalog files, relative to this policy.")
+    benchmarks: list[str] = Field(
+        default_factory=list, description="Benchmark catalog files, relative to this policy."
+    )
+    licenses: list[str] = Field(
+        default_factory=list, description="License catalog files, relative to this policy."
+    )
+
+
+class Policy(SchemaModel):
+    """A selectcheck policy. Data only: nothing in it can make the checker run code."""
+
+    policy_version: Literal[1] = Field(title="Policy version", description="Always 1.")
+    extends: str | None = Field(
+        default=None,
+        title="Extends",
+        description="`default` for the shipped policy, or a path (relative to this file) of another policy.",
+    )
+    records: list[str] = Field(
+        default_factory=list,
+        title="Record directories",
+        description="Directories (relative to this file) that hold the records; default `records/`.",
+    )
+    confidence: Annotated[float, Field(ge=0.5, lt=1)] = Field(
+        default=0.95, title="Confidence", description="Confidence level of noise floors (SC206, SC207)."
+    )
+    vram: VramPolicy = Field(default_factory=VramPolicy, title="VRAM", description="Memory-fit margins.")
+    tasks: dict[str, TaskPolicy] = Field(
+        default_factory=dict,
+        title="Tasks",
+        description="Task categories with the benchmarks that measure them.",
+    )
+    human_preference: list[str] = Field(
+        default_factory=list,
+        title="Human preference benchmarks",
+        description="Benchmarks that count as human-preference evidence (SC209).",
+    )
+    licenses: LicensePolicy = Field(
+        default_factory=LicensePolicy, title="Licenses", description="Allowed and denied license ids."
+    )
+    own_evaluation: OwnEvaluationPolicy = Field(
+        default_factory=OwnEvaluationPolicy, title="Own evaluation", description="Own-evaluation requirements."
+    )
+    evidence: EvidencePolicy = Field(
+        default_factory=EvidencePolicy, title="Evidence", description="Evidence freshness."
+    )
+    waivers: WaiverPolicy = Field(default_factory=WaiverPolicy, title="Waivers", description="Waiver limits.")
+    rules: dict[Annotated[str, Field(pattern=r"^SC[0-9]{3}$")], SeverityOverride] = Field(
+        default_factory=dict,
+        title="Rule severities",
+        description="Rule code → error, warning, info or off.",
+    )
+    catalog: CatalogPaths = Field(
+        default_factory=CatalogPaths,
+        title="Catalogs",
+        description="Catalog files this policy adds; entries override same-id entries of the parent.",
+    )

@@ -1,0 +1,38 @@
+"""SC002 schema: the record violates the JSON Schema."""
+
+from selectcheck.rules.registry import stage_rule
+
+stage_rule(
+    code="SC002",
+    name="schema",
+    severity="error",
+    stage="schema",
+    summary="the record violates the JSON Schema (one diagnostic per violation, at the offending node)",
+    explanation="""
+        Every record is validated against `schemas/record.schema.json` (print it with
+        `selectcheck schema record`). Each violation is reported at the node that causes
+        it: an unknown key at the key, a wrong type or value at the value, a missing key at
+        the mapping that lacks it. Unknown keys are errors because a typo such as
+        `usr_facing` would otherwise silently disable a check; keys of your own are allowed
+        when they start with `x-`.
+
+        While a record has schema errors the policy rules do not run on it: they would
+        reason about data that is not what you meant.
+    """,
+    failing="""
+        workloads:
+          - name: serving
+            mode: inferense
+            hardware: {gpu: L4}
+            precision: bf16
+            context_length: 8192
+    """,
+    passing="""
+        workloads:
+          - name: serving
+            mode: inference
+            hardware: {gpu: L4}
+            precision: bf16
+            context_length: 8192
+    """,
+)

@@ -1,0 +1,27 @@
+"""SC004 duplicate-key: a mapping repeats a key."""
+
+from selectcheck.rules.registry import stage_rule
+
+stage_rule(
+    code="SC004",
+    name="duplicate-key",
+    severity="error",
+    stage="loader",
+    summary="a mapping repeats a key (YAML loaders silently keep the last one)",
+    explanation="""
+        YAML says keys are unique, but common loaders (PyYAML, the Go and JavaScript ones)
+        accept a repeated key and silently keep the last value. In a record that usually
+        means a score or a setting was edited in one place and the stale copy wins. The
+        diagnostic points at the second occurrence and names the line of the first.
+    """,
+    failing="""
+        scores:
+          humaneval: {value: 72.6, source: "https://example.com/card"}
+          humaneval: {value: 75.0, source: "https://example.com/card"}
+    """,
+    passing="""
+        scores:
+          humaneval: {value: 72.6, source: "https://example.com/card"}
+          humaneval-plus: {value: 67.1, source: "https://example.com/card"}
+    """,
+)

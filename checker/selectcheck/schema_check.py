@@ -1,0 +1,185 @@
+"""JSON-Schema validation whose every violation lands on the offending YAML node.
+
+check-jsonschema reports a JSON path; selectcheck reports `file:line:col` of the node,
+one diagnostic per violation, with a message written for people and a fix hint
+(unknown keys get a "did you mean" from the allowed ones).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+
+from selectcheck.resources import load_schema
+
+_X_KEY = re.compile(r"^x-")
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaViolation:
+    pointer: str
+    message: str
+    help: str
+    at_key: bool = False  # locate the mapping key (unknown keys) rather than the value
+
+
+@cache
+def validator_for(schema_name: str) -> Draft202012Validator:
+    """Built once per process: building a validator costs more than validating a record."""
+    schema = load_schema(schema_name)
+    return Draft202012Validator(schema, format_checker=FormatChecker(formats=("date",)))
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_names(expected: Any) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return " or ".join(_TYPE_WORDS.get(n, n) for n in names)
+
+
+def _property_name(error: ValidationError) -> str:
+    path = error.absolute_path
+    return str(path[-1]) if path else "the document"
+
+
+def _unwrap(error: ValidationError) -> ValidationError:
+    """`anyOf: [X, null]` (an optional field) fails as 'not valid under any of the given
+    schemas'; the useful message is X's own error."""
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        non_null = [e for e in error.context if e.validator_value != "null"]
+        candidate = best_match(non_null or error.context)
+        if candidate is None:
+            break
+        error = candidate
+    return error
+
+
+def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
+    hardware_choice = (
+        error.validator == "anyOf"
+        and isinstance(error.validator_value, list)
+        and all(isinstance(b, dict) and set(b) == {"required"} for b in error.validator_value)
+    )
+    if hardware_choice:
+        options = " or ".join(f"`{b['required'][0]}`" for b in error.validator_value)
+        yield SchemaViolation(
+            _pointer(error.absolute_path),
+            f"{_property_name(error)} needs {options}",
+            f"Add {options} (a catalog GPU id, or its memory in GB).",
+            at_key=True,
+        )
+        return
+    error = _unwrap(error)
+    pointer = _pointer(error.absolute_path)
+    validator, expected, instance = error.validator, error.validator_value, error.instance
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in sorted(instance, key=str):
+            if key in allowed or _X_KEY.match(str(key)):
+                continue
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = f"Did you mean `{close[0]}`?" if close else f"Allowed keys: {', '.join(allowed)}."
+            yield SchemaViolation(
+                f"{pointer}/{key}",
+                f"unknown key {key!r} in {_property_name(error) if pointer else 'the record'}",
+                f"{hint} Keys of your own must start with `x-`.",
+                at_key=True,
+            )
+        return
+    if validator == "required":
+        missing = [name for name in expected if isinstance(instance, dict) and name not in instance]
+        for name in missing:
+            yield SchemaViolation(
+                f"{pointer}/{name}",
+                f"missing required key {name!r}" + (f" in {_property_name(error)}" if pointer else ""),
+                f"Add `{name}:` here; see `selectcheck schema record` for what it holds.",
+                at_key=True,
+            )
+        return
+    if validator == "type":
+        message = f"{_property_name(error)} must be {_type_names(expected)}, not {_describe(instance)}"
+        yield SchemaViolation(pointer, message, "Change the value to the expected type.")
+        return
+    if validator in ("enum", "const"):
+        options = expected if isinstance(expected, list) else [expected]
+        words = [str(o) for o in options]
+        close = difflib.get_close_matches(str(instance), words, n=1, cutoff=0.5)
+        hint = f"Did you mean `{close[0]}`? " if close else ""
+        yield SchemaViolation(
+            pointer,
+            f"{_property_name(error)} is {_describe(instance)}; expected one of: {', '.join(words)}",
+            f"{hint}Use one of the listed values.",
+        )
+        return
+    if validator == "format":
+        yield SchemaViolation(
+            pointer,
+            f"{_property_name(error)} is {_describe(instance)}, not a valid {expected}",
+            "Write dates as YYYY-MM-DD, for example 2026-11-20.",
+        )
+        return
+    if validator == "pattern":
+        yield SchemaViolation(
+            pointer,
+            f"{_property_name(error)} {_describe(instance)} does not match the pattern {expected}",
+            "Record ids look like MSR-0007 and rule codes like SC207.",
+        )
+        return
+    if validator in ("minItems", "minLength"):
+        yield SchemaViolation(
+            pointer,
+            f"{_property_name(error)} must not be empty",
+            "Fill in at least one value.",
+        )
+        return
+    if validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        relation = {
+            "minimum": "at least",
+            "exclusiveMinimum": "greater than",
+            "maximum": "at most",
+            "exclusiveMaximum": "less than",
+        }[str(validator)]
+        yield SchemaViolation(
+            pointer,
+            f"{_property_name(error)} is {_describe(instance)}; it must be {relation} {expected}",
+            "Correct the number.",
+        )
+        return
+    yield SchemaViolation(pointer, f"{_property_name(error)}: {error.message}", "Correct the value.")
+
+
+def check_schema(data: Any, schema_name: str) -> list[SchemaViolation]:
+    validator = validator_for(schema_name)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
+    return [violation for error in errors for violation in _violations(error)]

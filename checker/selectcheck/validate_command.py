@@ -1,0 +1,121 @@
+"""`selectcheck validate`: policy → files → engine → reporters → exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from selectcheck.diagnostics import Report, Severity
+from selectcheck.engine import CheckSession, Selection, Source
+from selectcheck.errors import ConfigError
+from selectcheck.policy_loader import load_policy
+from selectcheck.reporters import renderer
+from selectcheck.rules.context import RunOptions
+
+EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
+STDIN = Path("-")
+
+
+@dataclass(slots=True)
+class ValidateOptions:
+    paths: Sequence[Path] = ()
+    policy: Path | None = None
+    formats: list[tuple[str, str | None]] = field(default_factory=list)
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    strict: bool = False
+    exit_zero: bool = False
+    changed_since: str | None = None
+    detect_hardware: bool = False
+    stdin_filename: str | None = None
+    color: bool = False
+
+
+def _sources(session: CheckSession, options: ValidateOptions) -> list[Source]:
+    paths = list(options.paths)
+    sources: list[Source] = []
+    if STDIN in paths:
+        if paths.count(STDIN) > 1:
+            raise ConfigError("`-` (stdin) can be given only once")
+        sources.append(Source(options.stdin_filename or "<stdin>", None, sys.stdin.buffer.read()))
+        paths = [p for p in paths if p != STDIN]
+    if not paths and not sources:
+        paths = [d for d in session.loaded_policy.record_dirs if d.is_dir()]
+        if not paths:
+            wanted = ", ".join(str(d) for d in session.loaded_policy.record_dirs)
+            raise ConfigError(
+                f"no paths given and no record directory found ({wanted})",
+                help="Pass files or directories, or set `records:` in your policy.",
+            )
+    sources.extend(session.expand(paths))
+    return sources
+
+
+def _exit_code(report: Report, options: ValidateOptions) -> int:
+    if report.internal_errors:
+        return EXIT_CONFIG
+    if options.exit_zero:
+        return EXIT_OK
+    failing = {Severity.ERROR, Severity.WARNING} if options.strict else {Severity.ERROR}
+    if any(d.severity in failing and not d.waived for d in report.diagnostics):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _emit(report: Report, options: ValidateOptions) -> None:
+    formats = options.formats
+    under_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    if not formats:
+        formats = [("github", None)] if under_actions else [("text", None)]
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if under_actions and summary_path:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write(renderer("markdown")(report))
+    for name, target in formats:
+        if name == "text":
+            from selectcheck.reporters.text import render as render_text
+
+            text = render_text(report, click.style if options.color else _no_style)
+        else:
+            text = renderer(name)(report)
+        if target is None:
+            click.echo(text, nl=False)
+        else:
+            try:
+                Path(target).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot write the {name} report to {target}: {exc.strerror}") from exc
+
+
+def _no_style(text: str, **_: object) -> str:
+    return text
+
+
+def run_validate(options: ValidateOptions) -> int:
+    loaded = load_policy(options.policy)
+    run_options = RunOptions()
+    if options.detect_hardware:
+        from selectcheck.hardware import detect_gpus
+
+        run_options.detected_gpus = detect_gpus()
+    session = CheckSession(loaded, Selection(options.select, options.ignore), run_options)
+    sources = _sources(session, options)
+    history = None
+    if options.changed_since or os.environ.get("GITHUB_BASE_REF"):
+        from selectcheck.history import resolve_history
+
+        history = resolve_history(loaded.root, options.changed_since)
+    if history is not None:
+        sources = history.filter_sources(sources)
+    report = session.run(sources)
+    if history is not None:
+        history.check(report, session)
+    _emit(report, options)
+    for message in report.internal_errors:
+        click.echo(f"selectcheck: {message} (this is a bug in selectcheck; please report it)", err=True)
+    return _exit_code(report, options)

@@ -1,0 +1,78 @@
+"""Shared helpers: run the real CLI in-process against real files in temporary projects."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from selectcheck.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BASE_RECORD = FIXTURES / "base-record.yaml"
+TODAY = "2026-11-26"
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.stdout)
+        return data
+
+
+@pytest.fixture(autouse=True)
+def _pinned_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SELECTCHECK_TODAY", TODAY)
+    for name in ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def invoke(args: list[str], cwd: Path, input: bytes | None = None) -> CliResult:
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(cwd)
+        result = runner.invoke(main, args, input=input, catch_exceptions=False)
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    """An empty project directory with a `records/` folder."""
+    (tmp_path / "records").mkdir()
+    yield tmp_path
+
+
+@pytest.fixture
+def run(project: Path) -> Callable[..., CliResult]:
+    def _run(*args: str, input: bytes | None = None, cwd: Path | None = None) -> CliResult:
+        return invoke(list(args), cwd or project, input=input)
+
+    return _run
+
+
+def copy_base(target: Path, **replacements: str) -> Path:
+    text = BASE_RECORD.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def copy_tree() -> Callable[[Path, Path], None]:
+    def _copy(source: Path, target: Path) -> None:
+        shutil.copytree(source, target, dirs_exist_ok=True)
+
+    return _copy
