@@ -52,11 +52,14 @@ def test_select_and_ignore_prefixes(project: Path) -> None:
 
 
 def test_text_format_shows_source_caret_and_help(project: Path) -> None:
-    copy_base(project / "records" / "0001-faq.yaml", **{"chosen: Qwen/Qwen2.5-7B-Instruct": "chosen: Qwen/Qwen2.5-7B-instruct"})
+    copy_base(
+        project / "records" / "0001-faq.yaml",
+        **{"chosen: Qwen/Qwen2.5-7B-Instruct": "chosen: Qwen/Qwen2.5-7B-instruct"},
+    )
     result = invoke(["validate", "--color", "never", "records"], project)
     lines = result.stdout.splitlines()
     head = next(i for i, line in enumerate(lines) if "SC409" in line)
-    assert lines[head].startswith("records/0001-faq.yaml:37:11: SC409 [error] ")
+    assert lines[head].startswith("records/0001-faq.yaml:34:11: SC409 [error] ")
     assert lines[head + 1].endswith("chosen: Qwen/Qwen2.5-7B-instruct")
     caret = lines[head + 2]
     assert caret.strip() == "^" * len("Qwen/Qwen2.5-7B-instruct")
@@ -90,7 +93,17 @@ def test_json_shape_is_stable(project: Path) -> None:
     assert report["tool"] == "selectcheck" and report["files"] == 1
     assert report["summary"] == {"error": 0, "warning": 1, "info": 0, "waived": 0}
     assert list(report["diagnostics"][0]) == [
-        "code", "severity", "file", "line", "column", "end_line", "end_column", "pointer", "message", "help", "waived",
+        "code",
+        "severity",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "pointer",
+        "message",
+        "help",
+        "waived",
     ]
 
 
@@ -139,9 +152,7 @@ def test_schema_command_prints_committed_schema(name: str) -> None:
 
 
 def test_version_and_module_entry_point() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "selectcheck", "--version"], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-m", "selectcheck", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "selectcheck, version 0.1.0"
 
 
@@ -150,7 +161,7 @@ def test_version_does_not_import_heavy_modules() -> None:
         "import sys; from selectcheck.cli import main\n"
         "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('git', 'pynvml', 'jsonschema', 'pydantic', 'yaml') if m in sys.modules]\n"
-        "print(','.join(heavy))"
+        "print('HEAVY:' + ','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == ""
+    assert out.stdout.splitlines()[-1] == "HEAVY:"

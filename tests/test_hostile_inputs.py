@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import resource
 import time
 from pathlib import Path
@@ -15,12 +14,8 @@ from hypothesis import strategies as st
 from selectcheck.loader import load_bytes
 from tests.conftest import BASE_RECORD, invoke
 
-BILLION_LAUGHS = (
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    + "".join(
-        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
-        for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
-    )
+BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
 HOSTILE: dict[str, tuple[bytes, str, int, int]] = {
@@ -90,9 +85,9 @@ def test_alias_bomb_does_not_grow_memory() -> None:
 def test_broken_record_does_not_hide_valid_one(project: Path) -> None:
     (project / "records" / "0001-broken.yaml").write_bytes(b"schema_version: 1\ntitle: [\n")
     (project / "records" / "0002-valid.yaml").write_text(
-        BASE_RECORD.read_text().replace("id: MSR-0001", "id: MSR-0002").replace(
-            "status: proposed", "status: proposed\n"
-        ),
+        BASE_RECORD.read_text()
+        .replace("id: MSR-0001", "id: MSR-0002")
+        .replace("status: proposed", "status: proposed\n"),
         encoding="utf-8",
     )
     (project / "records" / "0003-also-broken.yaml").write_text(
@@ -140,5 +135,3 @@ def test_mutated_record_never_raises(mutation: tuple[int, str], tmp_path_factory
     )
     assert result.exit_code in (0, 1, 2)
     json.loads(result.stdout)
-
-

@@ -41,6 +41,9 @@ def test_wheel_installs_and_validates_outside_the_repo(tmp_path: Path) -> None:
     # The installed package holds real files, not links back into a source tree.
     site = subprocess.run(
         [str(python), "-c", "import selectcheck.resources as r; print(r.SCHEMA_DIR, r.DEFAULT_POLICY)"],
-        capture_output=True, text=True, check=True, cwd=outside,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=outside,
     ).stdout.split()
     assert all(str(tmp_path) in p for p in site)

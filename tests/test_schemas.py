@@ -46,11 +46,16 @@ def test_unknown_keys_rejected_but_x_keys_allowed() -> None:
     schema = json.loads((SCHEMA_DIR / "record.schema.json").read_text())
     validator = Draft202012Validator(schema)
     record = {
-        "schema_version": 1, "id": "MSR-0001", "title": "t", "status": "proposed", "date": "2026-11-01",
+        "schema_version": 1,
+        "id": "MSR-0001",
+        "title": "t",
+        "status": "proposed",
+        "date": "2026-11-01",
         "decision_makers": ["a"],
         "task": {"category": "code", "description": "d", "intended_use": "internal"},
-        "workloads": [{"name": "s", "mode": "inference", "hardware": {"gpu": "L4"}, "precision": "bf16",
-                       "context_length": 1}],
+        "workloads": [
+            {"name": "s", "mode": "inference", "hardware": {"gpu": "L4"}, "precision": "bf16", "context_length": 1}
+        ],
         "candidates": [{"model": "m", "license": "mit"}],
         "decision": {"chosen": "m", "reasons": [{"kind": "other"}]},
     }

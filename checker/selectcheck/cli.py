@@ -36,7 +36,9 @@ def _parse_formats(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
     for value in values:
         name, _, target = value.partition("=")
         if name not in FORMATS:
-            raise click.BadParameter(f"unknown format {name!r}; choose from {', '.join(FORMATS)}", param_hint="--format")
+            raise click.BadParameter(
+                f"unknown format {name!r}; choose from {', '.join(FORMATS)}", param_hint="--format"
+            )
         formats.append((name, target or None))
     return formats
 
@@ -59,7 +61,11 @@ def _use_color(choice: str) -> bool:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: discovered config, else the shipped policy).")
+@click.option(
+    "--policy",
+    type=click.Path(path_type=Path),
+    help="Policy file (default: discovered config, else the shipped policy).",
+)
 @click.option(
     "--format",
     "formats",
@@ -71,7 +77,9 @@ def _use_color(choice: str) -> bool:
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these codes or prefixes (comma-separated).")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
-@click.option("--changed-since", metavar="REV", help="Check only records changed since REV (git); enables history rules.")
+@click.option(
+    "--changed-since", metavar="REV", help="Check only records changed since REV (git); enables history rules."
+)
 @click.option("--detect-hardware", is_flag=True, help="Compare workloads with the local NVIDIA GPUs (NVML).")
 @click.option("--stdin-filename", metavar="NAME", help="The file name to report for `-` (stdin).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)

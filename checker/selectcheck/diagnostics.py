@@ -126,8 +126,15 @@ class FileResult:
     title: str | None = None
     chosen_model: str | None = None
     memory: list[WorkloadMemory] = field(default_factory=list)
-    # The file's lines, kept only when it has diagnostics (the text reporter shows them).
-    source_lines: list[str] = field(default_factory=list)
+    # The source lines the diagnostics point at (line number → text), for the text
+    # reporter's snippets. Only those lines are kept, so a 100,000-record run does not hold
+    # every file in memory.
+    source_lines: dict[int, str] = field(default_factory=dict)
+
+    def keep_source(self, lines: list[str]) -> None:
+        for diag in self.diagnostics:
+            if 1 <= diag.span.line <= len(lines):
+                self.source_lines[diag.span.line] = lines[diag.span.line - 1]
 
 
 @dataclass(slots=True)
@@ -163,6 +170,13 @@ class Report:
     tool: str = "selectcheck"
     # Rule functions that raised: a bug in selectcheck, reported and turned into exit code 2.
     internal_errors: list[str] = field(default_factory=list)
+    # --strict: warnings fail the run too (reporters that print a verdict need to know).
+    fail_on_warnings: bool = False
+
+    @property
+    def failed(self) -> bool:
+        summary = self.summary
+        return bool(summary.error or self.internal_errors or (self.fail_on_warnings and summary.warning))
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

@@ -20,7 +20,7 @@ from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_path
 from selectcheck.model.policy import Policy
 from selectcheck.resources import DEFAULT_POLICY, POLICY_DIR
-from selectcheck.schema_check import check_schema
+from selectcheck.schema_check import validate_document
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -117,10 +117,10 @@ class _Reader:
         return target
 
     @staticmethod
-    def _location(doc: LoadedDocument | None, pointer: str, path: Path) -> str:
+    def _location(doc: LoadedDocument | None, pointer: str, path: Path, *, at_key: bool = False) -> str:
         if doc is None:
             return str(path)
-        span = doc.locate(pointer)
+        span = doc.locate(pointer, key=at_key)
         return f"{doc.path}:{span.line}:{span.column}"
 
     def _read(self, path: Path, from_toml: bool) -> tuple[dict[str, Any], LoadedDocument | None]:
@@ -138,10 +138,10 @@ class _Reader:
                     help=fatal.help,
                 )
             data = doc.data
-        violations = check_schema(data, "policy.schema.json")
+        _, violations = validate_document(data, Policy, "policy.schema.json")
         if violations:
             first = violations[0]
-            where = self._location(doc, first.pointer, path) if doc else str(path)
+            where = self._location(doc, first.pointer, path, at_key=first.at_key)
             more = f" (and {len(violations) - 1} more problems)" if len(violations) > 1 else ""
             raise ConfigError(f"invalid policy: {first.message}{more}", location=where, help=first.help)
         assert isinstance(data, dict)

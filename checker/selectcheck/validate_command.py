@@ -15,6 +15,7 @@ from selectcheck.engine import CheckSession, Selection, Source
 from selectcheck.errors import ConfigError
 from selectcheck.policy_loader import load_policy
 from selectcheck.reporters import renderer
+from selectcheck.reporters.sanitize import safe_line
 from selectcheck.rules.context import RunOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
@@ -84,7 +85,7 @@ def _emit(report: Report, options: ValidateOptions) -> None:
         else:
             text = renderer(name)(report)
         if target is None:
-            click.echo(text, nl=False)
+            click.echo(text, nl=False, color=options.color if name == "text" else None)
         else:
             try:
                 Path(target).write_text(text, encoding="utf-8")
@@ -111,11 +112,12 @@ def run_validate(options: ValidateOptions) -> int:
 
         history = resolve_history(loaded.root, options.changed_since)
     if history is not None:
-        sources = history.filter_sources(sources)
+        sources = history.filter_sources(sources, session)
     report = session.run(sources)
+    report.fail_on_warnings = options.strict
     if history is not None:
         history.check(report, session)
     _emit(report, options)
     for message in report.internal_errors:
-        click.echo(f"selectcheck: {message} (this is a bug in selectcheck; please report it)", err=True)
+        click.echo(f"selectcheck: {safe_line(message)} (this is a bug in selectcheck; please report it)", err=True)
     return _exit_code(report, options)

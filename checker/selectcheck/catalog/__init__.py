@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
-
-from typing import TYPE_CHECKING
 
 from selectcheck.catalog.base import AliasIndex
 from selectcheck.errors import ConfigError

@@ -24,9 +24,34 @@ import yaml
 from selectcheck.diagnostics import FILE_START, Span
 
 try:  # libyaml's C parser is ~10x faster; fall back to pure Python where it is missing.
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_IMPLICIT_TAGS: dict[str, str] = {}
+
+
+class _Loader(_BaseLoader):
+    """libyaml composes nodes in C but asks PyYAML's Python resolver for every scalar's tag,
+    which is most of the parse time. Records repeat the same keys and values, so resolved
+    tags are cached per scalar text (the resolution depends on nothing else in a safe
+    loader), and the path-resolver hooks, unused by safe loading, are skipped."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _IMPLICIT_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_IMPLICIT_TAGS) < 100_000:
+                    _IMPLICIT_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
 _scalar_constructor = yaml.constructor.SafeConstructor()
@@ -139,20 +164,43 @@ class LoadedDocument:
         return Span(start.line + 1, start.column + 1, start.line + 1, end_col)
 
 
+_STR = _TAG_PREFIX + "str"
+_TIMESTAMP = _TAG_PREFIX + "timestamp"
+_INT = _TAG_PREFIX + "int"
+_FLOAT = _TAG_PREFIX + "float"
+_BOOL = _TAG_PREFIX + "bool"
+_NULL = _TAG_PREFIX + "null"
+_SEQ = _TAG_PREFIX + "seq"
+_MAP = _TAG_PREFIX + "map"
+_MERGE = _TAG_PREFIX + "merge"
+# YAML 1.1 (PyYAML) reads `8.03e9` as a string: its float pattern needs a dot and a signed
+# exponent. Records write parameter counts that way, so plain scalars that are numbers in
+# YAML 1.2 are numbers here too.
+_YAML12_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)$")
+
+
 class _Constructor:
-    """Plain values from a composed node tree, with duplicate-key, depth and size checks."""
+    """Plain values from a composed node tree, with duplicate-key, depth and size checks.
+
+    The walk is the hot path of every run, so it keeps no pointers: a path stack of keys is
+    joined into a JSON pointer only when a failure needs one.
+    """
 
     def __init__(self, limits: LoadLimits) -> None:
         self.limits = limits
         self.expanded = 0
         self.seen: dict[int, tuple[Any, int]] = {}
         self.failures: list[LoadFailure] = []
+        self.path: list[str] = []
 
-    def build(self, node: yaml.Node, pointer: str = "", depth: int = 0) -> Any:
+    def pointer(self, *extra: str | int) -> str:
+        return "".join("/" + _escape_pointer_token(str(t)) for t in (*self.path, *extra))
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
         cached = self.seen.get(id(node))
         if cached is not None:  # an alias: count its whole expanded size again
             value, size = cached
-            self._count(size, node, pointer)
+            self._count(size, node)
             return value
         if depth > self.limits.max_depth:
             raise _Abort(
@@ -161,23 +209,34 @@ class _Constructor:
                     f"nesting is deeper than {self.limits.max_depth} levels",
                     "Records are shallow; flatten the structure.",
                     _span_of_mark(node.start_mark),
-                    pointer,
+                    self.pointer(),
                 )
             )
         before = self.expanded
-        self._count(1, node, pointer)
-        if isinstance(node, yaml.ScalarNode):
-            value = self._scalar(node, pointer)
-        elif isinstance(node, yaml.SequenceNode):
-            self._check_tag(node, "seq", pointer)
-            value = [self.build(child, join_pointer(pointer, i), depth + 1) for i, child in enumerate(node.value)]
+        self.expanded += 1
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            value = self._scalar(node)  # type: ignore[arg-type]
+        elif cls is yaml.SequenceNode:
+            if node.tag != _SEQ:
+                raise _Abort(self._tag_failure(node))
+            value = []
+            path = self.path
+            for index, child in enumerate(node.value):
+                path.append(str(index))
+                value.append(self.build(child, depth + 1))
+                path.pop()
         else:
-            self._check_tag(node, "map", pointer)
-            value = self._mapping(node, pointer, depth)
-        self.seen[id(node)] = (value, self.expanded - before)
+            if node.tag != _MAP:
+                raise _Abort(self._tag_failure(node))
+            value = self._mapping(node, depth)  # type: ignore[arg-type]
+        size = self.expanded - before
+        if self.expanded > self.limits.max_nodes:
+            self._count(0, node)
+        self.seen[id(node)] = (value, size)
         return value
 
-    def _count(self, size: int, node: yaml.Node, pointer: str) -> None:
+    def _count(self, size: int, node: yaml.Node) -> None:
         self.expanded += size
         if self.expanded > self.limits.max_nodes:
             raise _Abort(
@@ -186,57 +245,58 @@ class _Constructor:
                     f"aliases expand to more than {self.limits.max_nodes:,} values",
                     "Remove the anchors and aliases; a record never needs this many values.",
                     _span_of_mark(node.start_mark, node.end_mark),
-                    pointer,
+                    self.pointer(),
                 )
             )
 
-    def _check_tag(self, node: yaml.Node, kind: str, pointer: str) -> None:
-        if node.tag != _TAG_PREFIX + kind:
-            raise _Abort(self._tag_failure(node, pointer))
-
-    def _tag_failure(self, node: yaml.Node, pointer: str) -> LoadFailure:
+    def _tag_failure(self, node: yaml.Node) -> LoadFailure:
         return LoadFailure(
             "SC001",
             f"the tag {node.tag.replace(_TAG_PREFIX, '!!')!r} is not allowed: records are plain data",
             "Remove the tag; selectcheck never constructs objects from YAML.",
             _span_of_mark(node.start_mark, node.end_mark),
-            pointer,
+            self.pointer(),
         )
 
-    def _scalar(self, node: yaml.ScalarNode, pointer: str) -> Any:
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
-        if tag == _TAG_PREFIX + "str" or tag == _TAG_PREFIX + "timestamp":
+        if tag == _STR:
+            if not node.style and _YAML12_FLOAT.match(node.value):  # C loader: "", Python: None
+                return float(node.value)
             return node.value
-        if tag == _TAG_PREFIX + "int":
+        if tag == _INT:
             return _scalar_constructor.construct_yaml_int(node)
-        if tag == _TAG_PREFIX + "float":
+        if tag == _FLOAT:
             return _scalar_constructor.construct_yaml_float(node)
-        if tag == _TAG_PREFIX + "bool":
+        if tag == _BOOL:
             return _scalar_constructor.construct_yaml_bool(node)
-        if tag == _TAG_PREFIX + "null":
+        if tag == _NULL:
             return None
-        raise _Abort(self._tag_failure(node, pointer))
+        if tag == _TIMESTAMP:
+            return node.value
+        raise _Abort(self._tag_failure(node))
 
-    def _mapping(self, node: yaml.MappingNode, pointer: str, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         key_nodes: dict[str, yaml.Node] = {}
-        merged: dict[str, Any] = {}
+        merged: dict[str, Any] | None = None
+        path = self.path
         for key_node, value_node in node.value:
-            if key_node.tag == _TAG_PREFIX + "merge":
-                merged.update(self._merge_source(value_node, pointer, depth))
+            if key_node.tag == _MERGE:
+                merged = {**(merged or {}), **self._merge_source(value_node, depth)}
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
+            if key_node.__class__ is not yaml.ScalarNode:
                 raise _Abort(
                     LoadFailure(
                         "SC001",
                         "a mapping key must be a plain scalar",
                         "Use a plain string as the key.",
                         _span_of_mark(key_node.start_mark, key_node.end_mark),
-                        pointer,
+                        self.pointer(),
                     )
                 )
-            key = str(self._scalar(key_node, pointer))
-            child = join_pointer(pointer, key)
+            value = self._scalar(key_node)
+            key = value if value.__class__ is str else str(value)
             if key in key_nodes:
                 first = key_nodes[key].start_mark
                 self.failures.append(
@@ -246,21 +306,24 @@ class _Constructor:
                         "YAML loaders silently keep only the last value",
                         "Delete one of the two entries or merge them.",
                         _span_of_mark(key_node.start_mark, key_node.end_mark),
-                        child,
+                        self.pointer(key),
                         fatal=False,
                     )
                 )
             key_nodes[key] = key_node
-            result[key] = self.build(value_node, child, depth + 1)
-        for key, value in merged.items():
-            result.setdefault(key, value)
+            path.append(key)
+            result[key] = self.build(value_node, depth + 1)
+            path.pop()
+        if merged:
+            for key, item in merged.items():
+                result.setdefault(key, item)
         return result
 
-    def _merge_source(self, node: yaml.Node, pointer: str, depth: int) -> dict[str, Any]:
+    def _merge_source(self, node: yaml.Node, depth: int) -> dict[str, Any]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         merged: dict[str, Any] = {}
         for source in reversed(sources):  # earlier sources win, as in YAML 1.1
-            value = self.build(source, pointer, depth + 1)
+            value = self.build(source, depth + 1)
             if not isinstance(value, dict):
                 raise _Abort(
                     LoadFailure(
@@ -268,7 +331,7 @@ class _Constructor:
                         "a merge key (<<) must name a mapping",
                         "Merge only mappings, or write the keys out.",
                         _span_of_mark(source.start_mark, source.end_mark),
-                        pointer,
+                        self.pointer(),
                     )
                 )
             merged.update(value)
@@ -372,12 +435,13 @@ def load_text(text: str, path: str, limits: LoadLimits = LoadLimits()) -> Loaded
     except yaml.MarkedYAMLError as exc:
         return LoadedDocument(path, text, None, None, [_syntax_failure(exc, text)])
     except yaml.YAMLError as exc:  # pragma: no cover - every libyaml error carries a mark
-        return LoadedDocument(
-            path, text, None, None, [LoadFailure("SC001", f"invalid YAML: {exc}", "", FILE_START)]
-        )
+        return LoadedDocument(path, text, None, None, [LoadFailure("SC001", f"invalid YAML: {exc}", "", FILE_START)])
     except RecursionError:  # the pure-Python composer on absurd nesting
         return LoadedDocument(
-            path, text, None, None,
+            path,
+            text,
+            None,
+            None,
             [LoadFailure("SC005", "nesting is too deep", "Flatten the structure.", FILE_START)],
         )
     finally:

@@ -9,9 +9,11 @@ that already passed it.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # Teams may keep their own metadata under `x-` keys; every other unknown key is a typo.
 X_KEY_PATTERN = "^x-"
@@ -27,6 +29,10 @@ class SchemaModel(BaseModel):
         frozen=True,
         json_schema_extra=_allow_x_keys,
         populate_by_name=True,
+        # Strict, so that whatever pydantic accepts the generated JSON Schema accepts too:
+        # no "5" → 5 coercion. The engine validates with pydantic first (fast) and asks the
+        # JSON Schema only for located messages when pydantic refuses (schema_check.py).
+        strict=True,
     )
 
     @model_validator(mode="before")
@@ -35,3 +41,16 @@ class SchemaModel(BaseModel):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
         return data
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    """YAML dates stay strings; accept exactly what JSON Schema's `format: date` accepts."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("dates are written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[datetime.date, Field(strict=False), BeforeValidator(_iso_date_only)]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from selectcheck.model.base import SchemaModel
 from selectcheck.model.record import Status
 
-SeverityOverride = Literal["error", "warning", "info", "off"]
+# YAML 1.1 reads a bare `off` as false; both mean the rule is off.
+SeverityOverride = Literal["error", "warning", "info", "off", False]
 
 
 class TaskPolicy(SchemaModel):
@@ -46,7 +47,7 @@ class LicensePolicy(SchemaModel):
 
 class OwnEvaluationPolicy(SchemaModel):
     required_status: list[Status] = Field(
-        default_factory=lambda: ["accepted"],
+        default_factory=lambda: list[Status](["accepted"]),
         title="Required for status",
         description="Record statuses that must carry an own evaluation (SC401).",
     )
@@ -72,12 +73,8 @@ class WaiverPolicy(SchemaModel):
 class CatalogPaths(SchemaModel):
     gpus: list[str] = Field(default_factory=list, description="GPU catalog files, relative to this policy.")
     models: list[str] = Field(default_factory=list, description="Model catalog files, relative to this policy.")
-    benchmarks: list[str] = Field(
-        default_factory=list, description="Benchmark catalog files, relative to this policy."
-    )
-    licenses: list[str] = Field(
-        default_factory=list, description="License catalog files, relative to this policy."
-    )
+    benchmarks: list[str] = Field(default_factory=list, description="Benchmark catalog files, relative to this policy.")
+    licenses: list[str] = Field(default_factory=list, description="License catalog files, relative to this policy.")
 
 
 class Policy(SchemaModel):
@@ -121,8 +118,13 @@ class Policy(SchemaModel):
     rules: dict[Annotated[str, Field(pattern=r"^SC[0-9]{3}$")], SeverityOverride] = Field(
         default_factory=dict,
         title="Rule severities",
-        description="Rule code → error, warning, info or off.",
+        description="Rule code → error, warning, info or off (a bare YAML `off` reads as false and also means off).",
     )
+    @field_validator("rules", mode="after")
+    @classmethod
+    def _off_is_off(cls, rules: dict[str, SeverityOverride]) -> dict[str, SeverityOverride]:
+        return {code: "off" if value is False else value for code, value in rules.items()}
+
     catalog: CatalogPaths = Field(
         default_factory=CatalogPaths,
         title="Catalogs",

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from selectcheck.model.base import SchemaModel
+from selectcheck.model.base import IsoDate, SchemaModel
 
 Status = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
 IntendedUse = Literal["commercial", "internal", "research"]
 Mode = Literal["inference", "lora", "qlora", "full-finetune"]
 WeightPrecision = Literal[
-    "fp32", "bf16", "fp16", "fp8", "int8", "int4", "nf4", "gptq-int4", "awq-int4",
-    "gguf-q8_0", "gguf-q6_k", "gguf-q5_k_m", "gguf-q4_k_m", "gguf-q4_0", "gguf-q3_k_m",
-    "gguf-q2_k", "mixed",
+    "fp32",
+    "bf16",
+    "fp16",
+    "fp8",
+    "int8",
+    "int4",
+    "nf4",
+    "gptq-int4",
+    "awq-int4",
+    "gguf-q8_0",
+    "gguf-q6_k",
+    "gguf-q5_k_m",
+    "gguf-q4_k_m",
+    "gguf-q4_0",
+    "gguf-q3_k_m",
+    "gguf-q2_k",
+    "mixed",
 ]
 KvPrecision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "q8_0", "q4_0"]
 Engine = Literal["transformers", "vllm", "llama.cpp"]
 Optimizer = Literal["adamw", "adamw-8bit", "sgd"]
-ReasonKind = Literal[
-    "benchmark", "own-evaluation", "license", "hardware", "latency", "cost", "ecosystem", "other"
-]
+ReasonKind = Literal["benchmark", "own-evaluation", "license", "hardware", "latency", "cost", "ecosystem", "other"]
 
 RECORD_ID_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
 RuleCode = Annotated[str, Field(pattern=r"^SC[0-9]{3}$")]
@@ -50,9 +61,7 @@ class Task(SchemaModel):
 
 
 class Hardware(SchemaModel):
-    model_config = SchemaModel.model_config | {
-        "json_schema_extra": lambda schema, cls: _hardware_schema(schema)
-    }
+    model_config = SchemaModel.model_config | {"json_schema_extra": lambda schema, cls: _hardware_schema(schema)}
 
     gpu: NonEmpty | None = Field(
         default=None,
@@ -67,6 +76,13 @@ class Hardware(SchemaModel):
     count: Annotated[int, Field(ge=1, le=1024)] = Field(
         default=1, title="GPU count", description="GPUs used together (tensor parallel)."
     )
+
+    @model_validator(mode="after")
+    def _gpu_or_vram(self) -> Hardware:
+        # The JSON Schema says the same with anyOf (see _hardware_schema).
+        if self.gpu is None and self.vram_gb is None:
+            raise ValueError("hardware needs `gpu` or `vram_gb`")
+        return self
 
 
 def _hardware_schema(schema: dict[str, Any]) -> None:
@@ -158,7 +174,7 @@ class Score(SchemaModel):
         title="95% interval",
         description="[low, high] of the 95% confidence interval, for rating-style scores.",
     )
-    date: datetime.date | None = Field(
+    date: IsoDate | None = Field(
         default=None, title="Date", description="When the score was measured or published (YYYY-MM-DD)."
     )
     normalized: bool = Field(
@@ -266,14 +282,14 @@ class OwnEvaluation(SchemaModel):
     source: str | None = Field(
         default=None, title="Source", description="Where the evaluation is documented (path or URL)."
     )
-    date: datetime.date | None = Field(default=None, title="Date", description="When it was run.")
+    date: IsoDate | None = Field(default=None, title="Date", description="When it was run.")
 
 
 class Waiver(SchemaModel):
     rule: RuleCode = Field(title="Rule", description="The rule code to silence for this record (not SC0xx).")
     reason: NonEmpty = Field(title="Reason", description="Why the finding does not apply here.")
     approved_by: NonEmpty = Field(title="Approved by", description="Who accepted the risk.")
-    expires: datetime.date = Field(title="Expires", description="The waiver stops applying after this date.")
+    expires: IsoDate = Field(title="Expires", description="The waiver stops applying after this date.")
 
 
 class Record(SchemaModel):
@@ -282,10 +298,8 @@ class Record(SchemaModel):
     schema_version: Literal[1] = Field(title="Schema version", description="Always 1 for this format.")
     id: RecordId = Field(title="Id", description="Record id such as MSR-0007; matches the file number.")
     title: NonEmpty = Field(title="Title", description="What was decided, in a line.")
-    status: Status = Field(
-        title="Status", description="proposed, accepted, rejected, deprecated or superseded."
-    )
-    date: datetime.date = Field(title="Date", description="Date of the decision (YYYY-MM-DD).")
+    status: Status = Field(title="Status", description="proposed, accepted, rejected, deprecated or superseded.")
+    date: IsoDate = Field(title="Date", description="Date of the decision (YYYY-MM-DD).")
     decision_makers: Annotated[list[NonEmpty], Field(min_length=1)] = Field(
         title="Decision makers", description="Who decided (emails or handles)."
     )

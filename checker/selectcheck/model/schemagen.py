@@ -35,10 +35,24 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _titled(node: Any) -> None:
+    """pydantic drops `title` next to a `$ref`; editors show it, so put it back."""
+    if isinstance(node, dict):
+        for key, prop in node.get("properties", {}).items():
+            if isinstance(prop, dict) and "title" not in prop:
+                prop["title"] = key.replace("_", " ").capitalize()
+        for value in node.values():
+            _titled(value)
+    elif isinstance(node, list):
+        for item in node:
+            _titled(item)
+
+
 def generate(name: str) -> dict[str, Any]:
     module_name, class_name, title = SCHEMAS[name]
     model: type[BaseModel] = getattr(importlib.import_module(module_name), class_name)
     body = model.model_json_schema()
+    _titled(body)
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_BASE_URI + name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from selectcheck.diagnostics import Diagnostic, FileResult, Report, Severity
+from selectcheck.reporters.sanitize import safe_line
 
 Style = Callable[..., str]
 
@@ -16,14 +17,16 @@ def _plain(text: str, **_: object) -> str:
 
 
 def _clean(text: str) -> str:
-    """Record text reaches the terminal: drop control characters (escape sequences)."""
-    return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
+    """Record text reaches terminals and CI logs: no control characters or escape sequences,
+    no line breaks, nothing a runner would read as a workflow command."""
+    return safe_line("".join(ch if ch.isprintable() or ch == " " else "?" for ch in text))
 
 
-def _snippet(diag: Diagnostic, lines: list[str], style: Style) -> list[str]:
-    if not (1 <= diag.line <= len(lines)):
+def _snippet(diag: Diagnostic, lines: dict[int, str], style: Style) -> list[str]:
+    line = lines.get(diag.line)
+    if line is None:
         return []
-    source = _clean(lines[diag.line - 1].expandtabs(1))
+    source = _clean(line.expandtabs(1))
     gutter = f"{diag.line:>4} | "
     start = max(diag.column - 1, 0)
     if diag.end_line == diag.line:

@@ -75,7 +75,9 @@ def rule(
     def decorate(check: CheckFunction) -> CheckFunction:
         _register(
             Rule(
-                RuleInfo(code, name, Severity(severity), summary, _clean(explanation), _clean(failing), _clean(passing)),
+                RuleInfo(
+                    code, name, Severity(severity), summary, _clean(explanation), _clean(failing), _clean(passing)
+                ),
                 check,
                 "record",
             )

@@ -7,7 +7,9 @@ stage_rule(
     name="unreadable-file",
     severity="error",
     stage="loader",
-    summary="not UTF-8, binary, larger than the size limit, several YAML documents, or alias expansion beyond the limit",
+    summary=(
+        "not UTF-8, binary, larger than the size limit, several YAML documents, or alias expansion beyond the limit"
+    ),
     explanation="""
         Records arrive in pull requests, so selectcheck reads them defensively. A file is
         refused, with the position of the problem where there is one, when it:

@@ -59,9 +59,7 @@ def supersede_inconsistent(ctx: RecordContext) -> Iterator[Finding]:
             continue
         for other in ctx.project.by_id(target):
             if other.superseded_by != record.id or other.status != "superseded":
-                state = (
-                    f"has status {other.status}" if other.status != "superseded" else f"names {other.superseded_by}"
-                )
+                state = f"has status {other.status}" if other.status != "superseded" else f"names {other.superseded_by}"
                 yield Finding(
                     f"/supersedes/{index}",
                     f"{record.id} supersedes {target}, but {target} ({other.path}) {state} "

@@ -1,0 +1,127 @@
+"""How close selectcheck's memory estimate is to real peak GPU memory.
+
+For every measured point of tests/data/vram-h200-transformers.jsonl (H200, HF transformers
+5.17, sdpa, bf16; see tests/data/README-vram.md) this prints selectcheck's estimate, the
+weights-only figure `accelerate estimate-memory` gives (parameters × 2 bytes for bf16, no
+KV cache, activations or runtime), the seed lesson's rule of thumb (weights × 1.2), the
+measurement (NVML: what the process held on the card) and each figure's ratio to it.
+
+    python benchmarks/vram_accuracy.py                 # Markdown table
+    python benchmarks/vram_accuracy.py --format json   # one object per point
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+try:
+    import selectcheck  # noqa: F401
+except ImportError:  # running from a checkout without an install
+    sys.path.insert(0, str(REPO / "checker"))
+
+from selectcheck.compute.architecture import architecture_from_hf_config  # noqa: E402
+from selectcheck.compute.memory import MemoryWorkload, estimate_memory  # noqa: E402
+
+DATA = REPO / "tests" / "data" / "vram-h200-transformers.jsonl"
+CONFIGS = REPO / "tests" / "fixtures" / "configs"
+GB = 1e9
+
+
+def workload_for(row: dict[str, Any]) -> MemoryWorkload:
+    if row["kind"] == "infer":
+        return MemoryWorkload(context_length=row["ctx"] + row.get("new_tokens", 0), batch_size=row.get("batch", 1))
+    mode: str = row["mode"]
+    ckpt = mode.endswith("_ckpt")
+    base = mode.removesuffix("_ckpt")
+    if base == "lora":
+        return MemoryWorkload(mode="lora", context_length=row["seq"], gradient_checkpointing=ckpt, lora_rank=16)
+    return MemoryWorkload(
+        mode="full-finetune",
+        precision="mixed" if base == "full_mixed" else "bf16",
+        context_length=row["seq"],
+        gradient_checkpointing=ckpt,
+    )
+
+
+def label(row: dict[str, Any]) -> str:
+    if row["kind"] == "infer":
+        batch = f" ×{row['batch']}" if row.get("batch", 1) != 1 else ""
+        return f"inference {row['ctx']:,} tokens{batch}"
+    return row["mode"].replace("_", " ") + f", {row['seq']:,} tokens"
+
+
+def points(data: Path) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in data.read_text().splitlines() if line.strip()]
+    weights = {r["model"]: r["weight_bytes"] for r in rows if r["kind"] == "weights"}
+    out = []
+    for row in rows:
+        if row["kind"] not in ("infer", "train"):
+            continue
+        config = json.loads((CONFIGS / f"{row['model']}.json").read_text())
+        est = estimate_memory(workload_for(row), architecture_from_hf_config(config))
+        weights_only = weights.get(row["model"], 2 * est.parameters)
+        measured = row["nvml"]
+        out.append(
+            {
+                "model": row["model"],
+                "workload": label(row),
+                "measured_bytes": measured,
+                "selectcheck_bytes": est.total_bytes,
+                "accelerate_bytes": weights_only,
+                "rule_of_thumb_bytes": int(weights_only * 1.2),
+                "selectcheck_ratio": round(est.total_bytes / measured, 3),
+                "accelerate_ratio": round(weights_only / measured, 3),
+                "rule_of_thumb_ratio": round(weights_only * 1.2 / measured, 3),
+                "parts": est.parts(),
+            }
+        )
+    return out
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| model | workload | measured (GB) | selectcheck (GB) | ratio | accelerate, weights "
+        "only (GB) | ratio | weights × 1.2 (GB) | ratio |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['model']} | {r['workload']} | {r['measured_bytes'] / GB:.1f} "
+            f"| {r['selectcheck_bytes'] / GB:.1f} | {r['selectcheck_ratio']:.2f} "
+            f"| {r['accelerate_bytes'] / GB:.1f} | {r['accelerate_ratio']:.2f} "
+            f"| {r['rule_of_thumb_bytes'] / GB:.1f} | {r['rule_of_thumb_ratio']:.2f} |"
+        )
+
+    def span(key: str) -> str:
+        values = [r[key] for r in results]
+        inside = sum(0.95 <= v <= 1.20 for v in values)
+        return f"{min(values):.2f}–{max(values):.2f}, {inside}/{len(values)} within 0.95–1.20"
+
+    lines += [
+        "",
+        f"Ratios to the measurement (estimate ÷ NVML): selectcheck {span('selectcheck_ratio')}; "
+        f"accelerate {span('accelerate_ratio')}; weights × 1.2 {span('rule_of_thumb_ratio')}.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("--data", type=Path, default=DATA, help="measurements (JSON lines)")
+    args = parser.parse_args(argv)
+    results = points(args.data)
+    if args.format == "json":
+        print(json.dumps(results, indent=2))
+    else:
+        print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,231 @@
+"""What the rules need to know about a candidate model beyond its record entry: its catalog
+entry, its architecture and size, and its memory estimate on every workload.
+
+Everything here is memoised on the record context, so the memory rules (SC101–SC106),
+the golden rule (SC207) and the markdown report share one estimate per (model, workload).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from selectcheck.compute.architecture import (
+    Architecture,
+    ArchitectureError,
+    architecture_from_hf_config,
+    count_parameters,
+)
+from selectcheck.compute.memory import (
+    MemoryEstimate,
+    MemoryWorkload,
+    MemoryWorkloadError,
+    estimate_memory,
+    workload_budget_bytes,
+)
+
+if TYPE_CHECKING:
+    from selectcheck.catalog.gpus import GpuEntry
+    from selectcheck.catalog.models import ModelEntry
+    from selectcheck.model.record import Candidate, Hardware, Workload
+    from selectcheck.rules.context import RecordContext
+
+GB = 1_000_000_000
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedArchitecture:
+    """Where a candidate's shape comes from, in order of precedence: the record's inline
+    fields, a local config.json the record names, the model catalog, a bare parameter count."""
+
+    architecture: Architecture | None
+    parameters: int | None
+    source: str  # "record" | "config" | "catalog" | "parameters" | "unknown"
+    error: str | None = None  # why the record's own architecture could not be used
+    pointer: str = ""  # the record node the error is about
+
+
+def catalog_entry(ctx: RecordContext, model: str) -> ModelEntry | None:
+    return ctx.catalog.models.get(model)
+
+
+_CATALOG_ARCHITECTURES: dict[int, tuple[ModelEntry, Architecture, int]] = {}
+
+
+def catalog_architecture(entry: ModelEntry) -> tuple[Architecture, int]:
+    """A catalog model's architecture and parameter count, computed once per process
+    (catalogs are loaded once and their entries are immutable)."""
+    cached = _CATALOG_ARCHITECTURES.get(id(entry))
+    if cached is None or cached[0] is not entry:
+        arch = entry.architecture()
+        cached = _CATALOG_ARCHITECTURES[id(entry)] = (entry, arch, count_parameters(arch))
+    return cached[1], cached[2]
+
+
+def _read_config(ctx: RecordContext, relative: str) -> tuple[dict[str, object] | None, str | None]:
+    """A local HF config.json, read-only and only from inside the repository."""
+    root = ctx.root.resolve()
+    target = (root / relative).resolve()
+    if root not in target.parents:
+        return None, f"{relative!r} is outside the repository"
+    try:
+        with target.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        return None, f"cannot read {relative!r}: {exc.strerror or exc}"
+    if len(raw) > MAX_CONFIG_BYTES:
+        return None, f"{relative!r} is larger than 1 MiB"
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, f"{relative!r} is not valid JSON: {exc}"
+    if not isinstance(data, dict):
+        return None, f"{relative!r} is not a JSON object"
+    return data, None
+
+
+def resolve_architecture(ctx: RecordContext, index: int) -> ResolvedArchitecture:
+    return ctx.memo(f"architecture:{index}", lambda: _resolve(ctx, index))
+
+
+def _resolve(ctx: RecordContext, index: int) -> ResolvedArchitecture:
+    candidate = ctx.record.candidates[index]
+    pointer = f"/candidates/{index}/architecture"
+    declared = int(candidate.parameters) if candidate.parameters is not None else None
+    spec = candidate.architecture
+    error: str | None = None
+    if spec is not None:
+        fields = spec.model_dump(exclude_none=True)
+        config_path = fields.pop("config", None)
+        config: dict[str, object] = {}
+        if config_path is not None:
+            loaded, error = _read_config(ctx, str(config_path))
+            if loaded is not None:
+                config = loaded
+        config.update(fields)  # inline fields override the file
+        if config and error is None:
+            try:
+                arch = architecture_from_hf_config(config)
+                return ResolvedArchitecture(
+                    arch, declared or count_parameters(arch), "config" if config_path else "record"
+                )
+            except (ArchitectureError, ValueError, TypeError) as exc:
+                error = str(exc)
+    entry = catalog_entry(ctx, candidate.model)
+    if entry is not None:
+        arch, counted = catalog_architecture(entry)
+        return ResolvedArchitecture(arch, declared or counted, "catalog", error, pointer)
+    if declared is not None:
+        return ResolvedArchitecture(None, declared, "parameters", error, pointer)
+    return ResolvedArchitecture(None, None, "unknown", error, pointer)
+
+
+def parameter_count(ctx: RecordContext, candidate: Candidate) -> int | None:
+    """Total parameters (all experts) of a candidate, from the record or the catalog."""
+    for index, other in enumerate(ctx.record.candidates):
+        if other is candidate or other.model == candidate.model:
+            return resolve_architecture(ctx, index).parameters
+    return None
+
+
+def memory_workload(workload: Workload) -> MemoryWorkload:
+    training = workload.mode != "inference"
+    return MemoryWorkload(
+        mode=workload.mode,
+        precision=workload.precision,
+        context_length=workload.context_length,
+        batch_size=workload.batch_size,
+        kv_cache_precision=workload.kv_cache_precision,
+        gradient_checkpointing=workload.gradient_checkpointing,
+        optimizer=(workload.optimizer or "adamw") if training else "adamw",
+        lora_rank=workload.lora_rank or 16,
+        engine=workload.engine,
+        gpu_count=workload.hardware.count,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    label: str
+    total_bytes: int
+    gpu: GpuEntry | None
+
+
+def card_of(ctx: RecordContext, hardware: Hardware) -> Card | None:
+    """The card a workload declares: `vram_gb` wins over the catalog (it is the team's
+    measurement); None when the GPU id is unknown and no `vram_gb` is given (SC104)."""
+    gpu = ctx.catalog.gpus.get(hardware.gpu) if hardware.gpu else None
+    if hardware.vram_gb is not None:
+        label = f"{hardware.gpu or 'GPU'} ({hardware.vram_gb:g} GB)"
+        return Card(label, int(hardware.vram_gb * GB), gpu)
+    if gpu is None:
+        return None
+    return Card(gpu.id, gpu.total_bytes(), gpu)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadFit:
+    """One candidate's memory on one workload, against the declared card."""
+
+    estimate: MemoryEstimate | None
+    card: Card | None
+    budget_bytes: int | None  # usable bytes per GPU (vLLM: no more than its 0.9 share)
+    warn_bytes: int | None  # above this the fit is tight
+    error: str | None = None  # the estimator refused the workload
+
+    @property
+    def fits(self) -> bool | None:
+        if self.estimate is None or self.budget_bytes is None:
+            return None
+        return self.estimate.total_bytes <= self.budget_bytes
+
+    @property
+    def tight(self) -> bool:
+        return bool(
+            self.fits
+            and self.estimate is not None
+            and self.warn_bytes is not None
+            and self.estimate.total_bytes > self.warn_bytes
+        )
+
+
+def workload_fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> WorkloadFit:
+    return ctx.memo(f"fit:{candidate_index}:{workload_index}", lambda: _fit(ctx, candidate_index, workload_index))
+
+
+def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> WorkloadFit:
+    workload = ctx.record.workloads[workload_index]
+    card = card_of(ctx, workload.hardware)
+    resolved = resolve_architecture(ctx, candidate_index)
+    budget = warn = None
+    if card is not None:
+        vram = ctx.policy.vram
+        budget = workload_budget_bytes(card.total_bytes, vram.headroom, workload.engine)
+        warn = min(budget, workload_budget_bytes(card.total_bytes, vram.warn_headroom, workload.engine))
+    if resolved.architecture is None and resolved.parameters is None:
+        return WorkloadFit(None, card, budget, warn)
+    try:
+        estimate = estimate_memory(memory_workload(workload), resolved.architecture, resolved.parameters)
+    except (MemoryWorkloadError, ArchitectureError, ValueError) as exc:
+        return WorkloadFit(None, card, budget, warn, str(exc))
+    return WorkloadFit(estimate, card, budget, warn)
+
+
+def fits_all_workloads(ctx: RecordContext, candidate: Candidate) -> bool | None:
+    """True when the candidate fits every workload's card; None when any is unknown."""
+    index = next((i for i, c in enumerate(ctx.record.candidates) if c.model == candidate.model), None)
+    if index is None:
+        return None
+    verdicts = [workload_fit(ctx, index, w).fits for w in range(len(ctx.record.workloads))]
+    if any(v is False for v in verdicts):
+        return False
+    if any(v is None for v in verdicts):
+        return None
+    return True
+
+
+def chosen_index(ctx: RecordContext) -> int | None:
+    chosen = ctx.record.decision.chosen
+    return next((i for i, c in enumerate(ctx.record.candidates) if c.model == chosen), None)

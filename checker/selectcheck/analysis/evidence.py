@@ -1,0 +1,539 @@
+"""The evidence behind a decision: cited scores resolved through the benchmark catalog, the
+task's benchmarks, and the noise verdict of every claim the decision makes.
+
+Shared by SC006, SC201–SC211, SC401 and SC410. Everything is computed from the
+`RecordContext` and memoised on it, so SC206, SC207 and SC208 judge the same claims with
+the same numbers.
+
+Definitions the rules rely on:
+
+* A score key resolves to a catalog entry through its id or any alias (case-insensitive;
+  spaces, `_` and `-` alike). Its *benchmark id* is the entry's id, or the normalised key
+  when the catalog does not know it.
+* The *task benchmarks* are the benchmarks the policy lists for `task.category`, resolved the
+  same way, in the policy's order. Catalog categories are descriptive only: the policy
+  decides what counts as evidence for a task.
+* A *claim* is one `over` entry of a `benchmark` or `own-evaluation` reason: "the chosen
+  model beats X on B". It is `significant` when the chosen model leads by more than the
+  noise floor (DESIGN §6), `noise` when it leads by less (or no floor can be computed),
+  `contradicted` when X scores higher or equal, and `missing` when a score it needs is not
+  in the record.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from selectcheck.catalog.base import normalize_id
+from selectcheck.compute import noise
+
+if TYPE_CHECKING:
+    from selectcheck.catalog.benchmarks import BenchmarkEntry
+    from selectcheck.model.policy import TaskPolicy
+    from selectcheck.model.record import Reason, Score
+    from selectcheck.rules.context import RecordContext
+
+__all__ = [
+    "OWN_EVALUATION_LABEL",
+    "CitedScore",
+    "Claim",
+    "Outcome",
+    "TaskMinimum",
+    "benchmark_entry",
+    "benchmark_id",
+    "benchmark_name",
+    "candidate_index",
+    "chosen_index",
+    "cited_scores",
+    "claims",
+    "compare",
+    "compare_own_evaluation",
+    "describe_over",
+    "fmt",
+    "fmt_points",
+    "human_preference_benchmarks",
+    "needed_n",
+    "pointer_token",
+    "raw_value",
+    "score_on",
+    "task_benchmarks",
+    "task_minimums",
+    "task_policy",
+]
+
+OWN_EVALUATION_LABEL = "own-evaluation"
+
+Outcome = Literal["significant", "noise", "contradicted", "missing"]
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def pointer_token(token: str) -> str:
+    """Escape one JSON-pointer token (RFC 6901): score keys may contain `/` (`cais/mmlu`)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def fmt(value: float) -> str:
+    """A number as a person would write it: 88.4, 50, 1,234.5 (no float noise)."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text
+
+
+def fmt_points(value: float) -> str:
+    """A gap or a distance in points, one decimal: 6.1, 12."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+
+def benchmark_entry(ctx: RecordContext, name: str) -> BenchmarkEntry | None:
+    return ctx.catalog.benchmarks.get(name)
+
+
+def benchmark_id(ctx: RecordContext, name: str) -> str:
+    """The catalog id a benchmark name resolves to, else the name normalised."""
+    entry = benchmark_entry(ctx, name)
+    return entry.id if entry is not None else normalize_id(name)
+
+
+def benchmark_name(ctx: RecordContext, name: str) -> str:
+    """The display name (`HumanEval+`), else the name as written."""
+    entry = benchmark_entry(ctx, name)
+    return entry.name if entry is not None else name
+
+
+@dataclass(frozen=True)
+class CitedScore:
+    """One `candidates[i].scores[key]` entry, resolved through the catalog."""
+
+    candidate: int
+    model: str
+    key: str
+    score: Score
+    entry: BenchmarkEntry | None
+    benchmark_id: str
+    name: str
+
+    @property
+    def pointer(self) -> str:
+        return f"/candidates/{self.candidate}/scores/{pointer_token(self.key)}"
+
+    @property
+    def value(self) -> float:
+        return self.score.value
+
+    @property
+    def aggregate(self) -> bool:
+        return self.entry is not None and self.entry.aggregate
+
+    @property
+    def saturated(self) -> bool:
+        return self.entry is not None and self.entry.saturated
+
+
+def cited_scores(ctx: RecordContext, index: int) -> tuple[CitedScore, ...]:
+    """The scores of candidate `index`, in record order."""
+
+    def compute() -> tuple[CitedScore, ...]:
+        candidate = ctx.record.candidates[index]
+        result = []
+        for key, score in candidate.scores.items():
+            entry = benchmark_entry(ctx, key)
+            result.append(
+                CitedScore(
+                    candidate=index,
+                    model=candidate.model,
+                    key=key,
+                    score=score,
+                    entry=entry,
+                    benchmark_id=entry.id if entry is not None else normalize_id(key),
+                    name=entry.name if entry is not None else key,
+                )
+            )
+        return tuple(result)
+
+    return ctx.memo(f"evidence:scores:{index}", compute)
+
+
+def score_on(ctx: RecordContext, index: int, benchmark: str) -> CitedScore | None:
+    """Candidate `index`'s score on `benchmark` (any alias); the first one if it repeats."""
+    wanted = benchmark_id(ctx, benchmark)
+    for cited in cited_scores(ctx, index):
+        if cited.benchmark_id == wanted:
+            return cited
+    return None
+
+
+def raw_value(cited: CitedScore) -> float:
+    """The score on the benchmark's raw scale: a leaderboard-normalised score is turned back
+    with raw = chance + norm × (1 − chance)."""
+    entry = cited.entry
+    if not cited.score.normalized or entry is None or entry.scale != "proportion":
+        return cited.value
+    return 100.0 * entry.chance + cited.value * (1.0 - entry.chance)
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def candidate_index(ctx: RecordContext, model: str) -> int | None:
+    for index, candidate in enumerate(ctx.record.candidates):
+        if candidate.model == model:
+            return index
+    return None
+
+
+def chosen_index(ctx: RecordContext) -> int | None:
+    """The chosen candidate's position; None when it is not a candidate (SC409)."""
+    return candidate_index(ctx, ctx.record.decision.chosen)
+
+
+# --------------------------------------------------------------------------- the task
+
+
+def task_policy(ctx: RecordContext) -> TaskPolicy | None:
+    """The policy entry of `task.category`; None when the category is unknown (SC007)."""
+    return ctx.policy.tasks.get(ctx.record.task.category)
+
+
+def task_benchmarks(ctx: RecordContext) -> tuple[str, ...] | None:
+    """Benchmark ids that count as evidence for the task, in policy order, without repeats;
+    None when the category is unknown."""
+    task = task_policy(ctx)
+    if task is None:
+        return None
+    ids: list[str] = []
+    for name in task.benchmarks:
+        resolved = benchmark_id(ctx, name)
+        if resolved not in ids:
+            ids.append(resolved)
+    return tuple(ids)
+
+
+@dataclass(frozen=True)
+class TaskMinimum:
+    benchmark: str
+    """As the policy writes it."""
+    benchmark_id: str
+    name: str
+    minimum: float
+
+
+def task_minimums(ctx: RecordContext) -> tuple[TaskMinimum, ...]:
+    task = task_policy(ctx)
+    if task is None:
+        return ()
+    return tuple(
+        TaskMinimum(name, benchmark_id(ctx, name), benchmark_name(ctx, name), minimum)
+        for name, minimum in task.minimums.items()
+    )
+
+
+def human_preference_benchmarks(ctx: RecordContext) -> tuple[str, ...]:
+    ids: list[str] = []
+    for name in ctx.policy.human_preference:
+        resolved = benchmark_id(ctx, name)
+        if resolved not in ids:
+            ids.append(resolved)
+    return tuple(ids)
+
+
+# --------------------------------------------------------------------------- noise
+
+
+def _noise_score(score: Score) -> noise.Score:
+    ci95 = (score.ci95[0], score.ci95[1]) if score.ci95 is not None else None
+    return noise.Score(
+        value=score.value,
+        n=score.n,
+        stderr=score.stderr,
+        ci95=ci95,
+        normalized=score.normalized,
+    )
+
+
+def compare(
+    ctx: RecordContext,
+    a: CitedScore,
+    b: CitedScore,
+    correlation: float | None = None,
+) -> tuple[noise.GapVerdict | None, str | None]:
+    """The noise verdict of `a − b` (both on the same benchmark) at the policy's confidence,
+    or `(None, why)` when the inputs are not usable (a reversed interval, say)."""
+    entry = a.entry or b.entry
+    try:
+        verdict = noise.gap_verdict(
+            _noise_score(a.score),
+            _noise_score(b.score),
+            benchmark=a.name,
+            n=entry.n if entry is not None else None,
+            scale=entry.scale if entry is not None else "proportion",
+            chance=entry.chance if entry is not None else 0.0,
+            correlation=correlation,
+            confidence=ctx.policy.confidence,
+        )
+    except ValueError as error:
+        return None, str(error)
+    return verdict, None
+
+
+def compare_own_evaluation(
+    ctx: RecordContext,
+    model_a: str,
+    model_b: str,
+    correlation: float | None = None,
+) -> tuple[noise.GapVerdict | None, str | None]:
+    """The own evaluation's verdict on `model_a − model_b`; `(None, why)` when a result is
+    missing or unusable."""
+    evaluation = ctx.record.own_evaluation
+    if evaluation is None:
+        return None, "the record has no own_evaluation"
+    for model in (model_a, model_b):
+        if model not in evaluation.results:
+            return None, f"the own evaluation has no result for {model}"
+    try:
+        verdict = noise.own_evaluation_verdict(
+            evaluation.results[model_a],
+            evaluation.results[model_b],
+            evaluation.n,
+            confidence=ctx.policy.confidence,
+            correlation=correlation,
+            label=OWN_EVALUATION_LABEL,
+        )
+    except ValueError as error:
+        return None, str(error)
+    return verdict, None
+
+
+def describe_over(verdict: noise.GapVerdict, other: str) -> str:
+    """`verdict.describe()` naming whom the gap is over: "a 3.1-point HumanEval gap over X;
+    at n=164 the 95% noise floor is 10.1 points"."""
+    text = verdict.describe()
+    return text.replace(" gap;", f" gap over {other};", 1)
+
+
+def needed_n(
+    verdict: noise.GapVerdict,
+    value_a: float,
+    value_b: float,
+    *,
+    chance: float = 0.0,
+    normalized: bool = False,
+) -> int | None:
+    """The smallest item count at which this gap would clear the floor, for verdicts that
+    come from item counts (normal or Newcombe); None otherwise."""
+    if verdict.method not in ("normal", "newcombe"):
+        return None
+    try:
+        return noise.min_n_for_gap(
+            value_a,
+            value_b,
+            verdict.confidence,
+            correlation=verdict.correlation,
+            chance=chance,
+            normalized=normalized,
+        )
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- claims
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One `over` entry of a `benchmark` or `own-evaluation` reason, judged."""
+
+    reason_index: int
+    reason: Reason
+    over: str
+    outcome: Outcome
+    message: str
+    help: str
+    verdict: noise.GapVerdict | None = None
+
+    @property
+    def pointer(self) -> str:
+        return f"/decision/reasons/{self.reason_index}"
+
+
+class _Maker(Protocol):
+    def __call__(
+        self,
+        outcome: Outcome,
+        message: str,
+        help: str,
+        verdict: noise.GapVerdict | None = None,
+    ) -> Claim: ...
+
+
+def claims(ctx: RecordContext) -> tuple[Claim, ...]:
+    """Every claim of the decision, judged once per record (SC206, SC207, SC208)."""
+    return ctx.memo("evidence:claims", lambda: tuple(_judge_claims(ctx)))
+
+
+def _judge_claims(ctx: RecordContext) -> list[Claim]:
+    chosen = ctx.record.decision.chosen
+    chosen_at = chosen_index(ctx)
+    result: list[Claim] = []
+    for index, reason in enumerate(ctx.record.decision.reasons):
+        for other in dict.fromkeys(reason.over):  # a repeated `over` entry is one claim
+            if reason.kind == "benchmark":
+                if chosen_at is None:
+                    continue  # SC409 reports it; there are no scores to compare
+                result.append(_benchmark_claim(ctx, index, reason, chosen, chosen_at, other))
+            elif reason.kind == "own-evaluation":
+                result.append(_own_evaluation_claim(ctx, index, reason, chosen, other))
+    return result
+
+
+def _noise_help(needed: int | None, paired: bool) -> str:
+    parts = ["A gap inside the noise floor is a tie: drop or reword the claim"]
+    if not paired:
+        parts.append(
+            "give `paired_correlation` if both models were scored on the same items "
+            "(the paired floor is lower)"
+        )
+    if needed is not None:
+        parts.append(f"or measure on more items (this gap needs n ≥ {needed:,})")
+    return ", ".join(parts) + "."
+
+
+def _benchmark_claim(
+    ctx: RecordContext, index: int, reason: Reason, chosen: str, chosen_at: int, other: str
+) -> Claim:
+    def make(outcome: Outcome, message: str, help: str, verdict: noise.GapVerdict | None = None) -> Claim:
+        return Claim(index, reason, other, outcome, message, help, verdict)
+
+    if reason.benchmark is None:
+        return make(
+            "missing",
+            f"a `benchmark` reason names no benchmark, so its claim over {other} cannot be checked",
+            "Add `benchmark:` with the id of the benchmark the chosen model wins on.",
+        )
+    name = benchmark_name(ctx, reason.benchmark)
+    claim = f"the reason claims {chosen} beats {other} on {name}"
+    other_at = candidate_index(ctx, other)
+    if other_at is None:
+        return make(
+            "missing",
+            f"{claim}, but {other} is not among the candidates",
+            "List every model a reason compares against in `candidates`, with its scores.",
+        )
+    a = score_on(ctx, chosen_at, reason.benchmark)
+    b = score_on(ctx, other_at, reason.benchmark)
+    for model, cited in ((chosen, a), (other, b)):
+        if cited is None:
+            return make(
+                "missing",
+                f"{claim}, but {model} has no {name} score",
+                f"Cite {model}'s {name} score (with its source), or drop the claim.",
+            )
+    assert a is not None and b is not None
+    verdict, problem = compare(ctx, a, b, reason.paired_correlation)
+    gap = verdict.gap if verdict is not None else a.value - b.value
+    if gap <= 0:
+        return _contradicted(make, claim, other, a.value, b.value, verdict)
+    entry = a.entry or b.entry
+    if entry is not None and entry.aggregate:
+        components = ", ".join(entry.components)
+        return make(
+            "noise",
+            f"decision rests on a {fmt_points(gap)}-point {name} gap over {other}; an average of "
+            f"{len(entry.components)} benchmarks ({components}) has no item count, so no noise "
+            "floor can be computed",
+            "Leaderboards are filters, not verdicts: compare the candidates on the benchmarks "
+            "that measure your task, or on your own evaluation.",
+            verdict,
+        )
+    if verdict is None:
+        return make(
+            "noise",
+            f"decision rests on a {fmt_points(gap)}-point {name} gap over {other}, but no noise "
+            f"floor can be computed: {problem}",
+            "Fix the score's `stderr`/`ci95`/`n` so the gap can be judged.",
+        )
+    if verdict.significant:
+        return make("significant", f"{claim}: {describe_over(verdict, other)}", "", verdict)
+    needed = needed_n(
+        verdict,
+        a.value,
+        b.value,
+        chance=entry.chance if entry is not None else 0.0,
+        normalized=a.score.normalized and b.score.normalized,
+    )
+    return make(
+        "noise",
+        f"decision rests on {describe_over(verdict, other)}",
+        _noise_help(needed, reason.paired_correlation is not None),
+        verdict,
+    )
+
+
+def _own_evaluation_claim(
+    ctx: RecordContext, index: int, reason: Reason, chosen: str, other: str
+) -> Claim:
+    def make(outcome: Outcome, message: str, help: str, verdict: noise.GapVerdict | None = None) -> Claim:
+        return Claim(index, reason, other, outcome, message, help, verdict)
+
+    claim = f"the reason claims {chosen} beats {other} on the own evaluation"
+    evaluation = ctx.record.own_evaluation
+    if evaluation is None:
+        return make(
+            "missing",
+            f"{claim}, but the record has no own_evaluation",
+            "Add `own_evaluation` with dataset, n, metric and a result per candidate.",
+        )
+    for model in (chosen, other):
+        if model not in evaluation.results:
+            return make(
+                "missing",
+                f"{claim}, but the own evaluation has no result for {model}",
+                f"Add {model}'s result to `own_evaluation.results`, or drop the claim.",
+            )
+    a, b = evaluation.results[chosen], evaluation.results[other]
+    verdict, problem = compare_own_evaluation(ctx, chosen, other, reason.paired_correlation)
+    if a - b <= 0:
+        return _contradicted(make, claim, other, a, b, verdict)
+    if verdict is None:
+        return make(
+            "noise",
+            f"decision rests on a {fmt_points(a - b)}-point own-evaluation gap over {other}, "
+            f"but no noise floor can be computed: {problem}",
+            "Report the own evaluation's results in percentage points (0–100).",
+        )
+    if verdict.significant:
+        return make("significant", f"{claim}: {describe_over(verdict, other)}", "", verdict)
+    return make(
+        "noise",
+        f"decision rests on {describe_over(verdict, other)}",
+        _noise_help(needed_n(verdict, a, b), reason.paired_correlation is not None),
+        verdict,
+    )
+
+
+def _contradicted(
+    make: _Maker, claim: str, other: str, a: float, b: float, verdict: noise.GapVerdict | None
+) -> Claim:
+    if a == b:
+        message = f"{claim}, but both score {fmt(a)}"
+    else:
+        message = f"{claim}, but {other} scores higher: {fmt(b)} against {fmt(a)}"
+        if verdict is not None:
+            message += f" ({verdict.describe()})"
+    return make(
+        "contradicted",
+        message,
+        "Correct the scores or the claim; a reason must agree with the evidence it cites.",
+        verdict,
+    )
+

@@ -1,0 +1,483 @@
+"""`selectcheck new`: the commented template of a fresh record, its number and its file name.
+
+Everything here is pure except :func:`scan_records` (reads the record directories) and
+:func:`git_email` (asks git for the author). The command resolves names against the
+catalogs and hands :func:`render_record` a :class:`NewRecord`; the text it returns is a
+record that passes the schema, so the only findings a fresh record gets are the ones that
+say what remains to be filled in (see docs/guide.md, "What a fresh record reports").
+
+Unfilled values are never invented: a score slot the author has not filled is a comment
+(`value: TODO` fails the schema loudly if it is uncommented unfilled), and the record starts
+as `proposed`, so the evidence rules (SC201 and, once accepted, SC401) list what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import subprocess
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+if TYPE_CHECKING:
+    from selectcheck.catalog.benchmarks import BenchmarkEntry
+    from selectcheck.catalog.gpus import GpuEntry
+    from selectcheck.catalog.models import ModelEntry
+    from selectcheck.model.policy import TaskPolicy
+
+DEFAULT_PREFIX = "MSR"
+SLUG_MAX = 40
+TODO = "TODO"
+PLACEHOLDER_MODEL = "TODO/model-id"
+DEFAULT_CONTEXT = 4096
+MIB = 1024 * 1024
+GB = 1_000_000_000
+
+_FILE_NUMBER = re.compile(r"^(\d+)-[^/]*\.ya?ml$")
+_ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z][A-Z0-9]*)-([0-9]+)['\"]?\s*(?:#.*)?$", re.MULTILINE)
+_PLAIN = re.compile(r"^[A-Za-z0-9_./()+][A-Za-z0-9 _./()+,'@-]*$")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+# --- names and numbers ------------------------------------------------------------------
+
+
+def slugify(title: str, limit: int = SLUG_MAX) -> str:
+    """ASCII, lowercase, words joined by dashes, at most ``limit`` characters (cut at a
+    word boundary where there is one); ``record`` when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        cut = slug[:limit]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut and slug[limit] != "-" else cut
+        slug = slug.strip("-")
+    return slug or "record"
+
+
+@dataclass(frozen=True, slots=True)
+class Numbering:
+    """The next free record number and the id prefix the existing records use."""
+
+    number: int
+    prefix: str
+
+    @property
+    def record_id(self) -> str:
+        return f"{self.prefix}-{self.number:04d}"
+
+    def file_name(self, slug: str) -> str:
+        return f"{self.number:04d}-{slug}.yaml"
+
+
+def next_numbering(file_names: Iterable[str], ids: Iterable[tuple[str, int]]) -> Numbering:
+    """One more than the highest number any record uses, in its file name or its id; the
+    prefix most existing ids share (``MSR`` when there are none)."""
+    numbers = [0]
+    for name in file_names:
+        match = _FILE_NUMBER.match(name)
+        if match:
+            numbers.append(int(match.group(1)))
+    prefixes: Counter[str] = Counter()
+    for prefix, number in ids:
+        prefixes[prefix] += 1
+        numbers.append(number)
+    prefix = prefixes.most_common(1)[0][0] if prefixes else DEFAULT_PREFIX
+    return Numbering(max(numbers) + 1, prefix)
+
+
+def record_id_of(text: str) -> tuple[str, int] | None:
+    """The top-level ``id: PREFIX-NNNN`` of a record's text, without parsing the YAML."""
+    match = _ID_LINE.search(text)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def scan_records(directories: Sequence[Path]) -> Numbering:
+    """Numbering over every record file in ``directories`` (missing ones are empty)."""
+    names: list[str] = []
+    ids: list[tuple[str, int]] = []
+    for directory in directories:
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            if path.suffix not in (".yaml", ".yml") or not path.is_file():
+                continue
+            names.append(path.name)
+            try:
+                with path.open("rb") as handle:
+                    head = handle.read(16384).decode("utf-8", "replace")
+            except OSError:
+                continue
+            found = record_id_of(head)
+            if found is not None:
+                ids.append(found)
+    return next_numbering(names, ids)
+
+
+def today() -> datetime.date:
+    """Today, or ``SELECTCHECK_TODAY`` (YYYY-MM-DD) where it is set, as the rules read it."""
+    pinned = os.environ.get("SELECTCHECK_TODAY")
+    if pinned:
+        try:
+            return datetime.date.fromisoformat(pinned)
+        except ValueError:
+            pass
+    return datetime.date.today()
+
+
+def git_email(cwd: Path) -> str | None:
+    """``git config user.email`` (read-only), or None when git or the setting is absent."""
+    try:
+        result = subprocess.run(
+            ["git", "config", "--get", "user.email"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    email = result.stdout.strip()
+    return email if result.returncode == 0 and email and email.isprintable() else None
+
+
+def schema_reference(record_dir: Path, root: Path, fallback_url: str) -> str:
+    """The ``$schema`` of the modeline: the project's own ``schemas/record.schema.json``
+    relative to the record's directory when the project has one, else the published URL."""
+    local = root / "schemas" / "record.schema.json"
+    if local.is_file():
+        return Path(os.path.relpath(local.resolve(), record_dir.resolve())).as_posix()
+    return fallback_url
+
+
+# --- what the template is made of ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """A candidate as given on the command line, with its catalog entry if there is one."""
+
+    name: str
+    entry: ModelEntry | None = None
+
+    @property
+    def max_context(self) -> int | None:
+        return self.entry.max_context_for(self.name) if self.entry is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class HardwareChoice:
+    """The ``hardware:`` of the workload: a catalog GPU, or the memory of an unknown one."""
+
+    gpu: str | None = None
+    vram_gb: float | None = None
+    count: int = 1
+    note: str | None = None  # the comment after the line: what the catalog or NVML knows
+    bf16: bool = True
+    total_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChoice:
+    category: str
+    policy: TaskPolicy
+    benchmarks: dict[str, BenchmarkEntry | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    title: str
+    numbering: Numbering
+    date: datetime.date
+    decision_makers: tuple[str, ...]
+    schema_ref: str
+    mode: str = "inference"
+    task: TaskChoice | None = None
+    categories: tuple[str, ...] = ()
+    models: tuple[ModelChoice, ...] = ()
+    hardware: HardwareChoice | None = None
+    context_length: int = DEFAULT_CONTEXT
+    estimate_note: str | None = None
+    min_eval_n: int = 100
+
+
+def gpu_hardware(entry: GpuEntry, count: int = 1) -> HardwareChoice:
+    memory = f"{entry.marketed_gb:g} GB"
+    if entry.nvml_total_mib is not None:
+        memory += f", NVML reports {entry.nvml_total_mib:,} MiB"
+    plural = f" × {count}" if count > 1 else ""
+    return HardwareChoice(
+        gpu=entry.id,
+        count=count,
+        note=f"{entry.name}{plural}: {memory} each",
+        bf16=entry.bf16,
+        total_bytes=entry.total_bytes(),
+    )
+
+
+def default_precision(mode: str, bf16: bool) -> str:
+    if mode == "full-finetune":
+        return "mixed" if bf16 else "fp16"
+    if mode == "qlora":
+        return "nf4"
+    return "bf16" if bf16 else "fp16"
+
+
+def default_context(models: Sequence[ModelChoice]) -> int:
+    """4096 tokens, or less when a candidate's maximum context is smaller (SC103)."""
+    limits = [m.max_context for m in models if m.max_context is not None]
+    return min([DEFAULT_CONTEXT, *limits])
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def scalar(text: str) -> str:
+    """``text`` as a YAML scalar: plain where that reads back as the same string, else
+    double-quoted (JSON string syntax is valid YAML), with non-printable characters escaped."""
+    if _PLAIN.match(text) and not text.endswith(" ") and yaml.safe_load(text) == text:
+        return text
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in quoted)
+
+
+def _flow_list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(scalar(i) for i in items) + "]"
+
+
+def _comment_safe(text: str) -> str:
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _params(count: int) -> str:
+    return f"{count / 1e9:.2f}e9".replace(".00e9", "e9")
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, text: str = "", comment: str | None = None, column: int = 28) -> None:
+        if comment:
+            pad = max(column - len(text), 1) if text else 0
+            text = f"{text}{' ' * pad}# {_comment_safe(comment)}" if text else f"# {_comment_safe(comment)}"
+        self.lines.append(text.rstrip())
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def render_record(new: NewRecord) -> str:
+    out = _Lines()
+    _header(out, new)
+    _task(out, new)
+    _workloads(out, new)
+    _candidates(out, new)
+    _decision(out, new)
+    _own_evaluation(out, new)
+    return out.text()
+
+
+def _header(out: _Lines, new: NewRecord) -> None:
+    out.add(f"# yaml-language-server: $schema={new.schema_ref}")
+    out.add(f"# {new.numbering.record_id}: a model-selection record, checked by selectcheck.")
+    out.add("# Replace every TODO; `selectcheck validate` lists what is still missing and")
+    out.add("# `selectcheck explain CODE` says why a rule fires.")
+    out.add("schema_version: 1")
+    out.add(f"id: {new.numbering.record_id}")
+    out.add(f"title: {scalar(new.title)}")
+    out.add("status: proposed", "proposed → accepted once your own evaluation is in (SC401)")
+    out.add(f"date: {new.date.isoformat()}")
+    out.add(f"decision_makers: {_flow_list(new.decision_makers)}", "who decides (emails or handles)")
+    out.add()
+
+
+def _task(out: _Lines, new: NewRecord) -> None:
+    out.add("# What the model is for. The category decides which benchmarks count as evidence.")
+    out.add("task:")
+    if new.task is not None:
+        out.add(f"  category: {scalar(new.task.category)}", new.task.policy.description)
+    else:
+        out.add(f"  category: {TODO}", "one of the policy's categories (listed below)")
+        for category in new.categories:
+            out.add(f"  #   {category}")
+    out.add(f'  description: "{TODO}: what the model must do, in your words."')
+    out.add("  intended_use: commercial", "commercial | internal | research; checked against each license")
+    out.add("  user_facing: false", "true if end users read the output (then SC209 asks for a human check)")
+    out.add()
+
+
+def _workloads(out: _Lines, new: NewRecord) -> None:
+    mode = new.mode
+    training = mode != "inference"
+    out.add("# Step 1, infrastructure: each workload must fit the memory you really have, with the")
+    out.add("# context and batch you really need (the KV cache grows with context × batch). Check with")
+    first = new.models[0].name if new.models else "MODEL"
+    gpu = new.hardware.gpu if new.hardware is not None and new.hardware.gpu else "GPU"
+    out.add(f"#   selectcheck estimate {first} --mode {mode} --context {new.context_length} --gpu {gpu}")
+    out.add("workloads:")
+    out.add(f"  - name: {'fine-tune' if training else 'serving'}")
+    out.add(f"    mode: {mode}", "inference | lora | qlora | full-finetune")
+    if not training:
+        out.add("    engine: transformers", "transformers | vllm | llama.cpp")
+    hardware = new.hardware
+    bf16 = True
+    if hardware is None:
+        out.add(f"    hardware: {{gpu: {TODO}, count: 1}}", "a catalog GPU id (A100-80GB, L4, …) or {vram_gb: N}")
+    else:
+        bf16 = hardware.bf16
+        if hardware.gpu is not None:
+            line = f"    hardware: {{gpu: {scalar(hardware.gpu)}, count: {hardware.count}}}"
+        else:
+            line = f"    hardware: {{vram_gb: {hardware.vram_gb:g}, count: {hardware.count}}}"
+        out.add(line, hardware.note)
+    precision = default_precision(mode, bf16)
+    precision_note = {
+        "mixed": "fp32 master weights, bf16 compute",
+        "nf4": "4-bit base weights under the adapters",
+    }.get(precision, "how the weights are stored; int4/awq-int4/gguf-* to save memory")
+    if not bf16 and precision == "fp16":
+        precision_note = "this GPU has no bf16"
+    out.add(f"    precision: {precision}", precision_note)
+    limits = [m.max_context for m in new.models if m.max_context is not None]
+    context_note = "prompt + output you really need"
+    if limits:
+        context_note += f"; the candidates allow {_number(min(limits))}"
+    out.add(f"    context_length: {new.context_length}", context_note)
+    out.add("    batch_size: 1", "sequences at once")
+    if training:
+        out.add("    gradient_checkpointing: true", "recompute activations: less memory, ~30% slower")
+        out.add("    optimizer: adamw", "adamw | adamw-8bit | sgd")
+        if mode in ("lora", "qlora"):
+            out.add("    lora_rank: 16")
+    if new.estimate_note:
+        out.add(f"    # {new.estimate_note}")
+    if training:
+        out.add("  # Add the serving workload too if you will deploy the fine-tuned model:")
+        out.add("  # - name: serving")
+        out.add("  #   mode: inference")
+        out.add("  #   hardware: {gpu: L4}")
+        out.add("  #   precision: awq-int4")
+        out.add(f"  #   context_length: {new.context_length}")
+    out.add()
+
+
+def _candidates(out: _Lines, new: NewRecord) -> None:
+    out.add("# Step 2, benchmarks: cite each candidate's scores on the benchmarks that measure the task,")
+    out.add("# with a source. Is a gap real? `selectcheck noise BENCHMARK A B`. Prefer the smallest")
+    out.add("# candidate that meets the need (SC207).")
+    out.add("candidates:")
+    models = new.models or (ModelChoice(PLACEHOLDER_MODEL),)
+    for model in models:
+        entry = model.entry
+        out.add(f"  - model: {scalar(model.name)}")
+        if entry is not None:
+            out.add(f"    license: {scalar(entry.license)}", "from the catalog; check it allows your use")
+            known = f"catalog: {_params(entry.parameter_count())} parameters"
+            if model.max_context is not None:
+                known += f", up to {_number(model.max_context)} tokens of context"
+            out.add(f"    # {known}")
+        else:
+            out.add(f"    license: {TODO}", "Hugging Face license tag or SPDX id (apache-2.0, llama3.1, mit, …)")
+            out.add(f"    # parameters: {TODO}", "total parameter count (e.g. 7.2e9): not in the catalog")
+        _score_slots(out, new)
+
+
+def _score_slots(out: _Lines, new: NewRecord) -> None:
+    if new.task is None:
+        out.add("    # scores:                 # the task category's benchmarks; uncomment and fill:")
+        out.add(f'    #   BENCHMARK: {{value: {TODO}, source: "https://…"}}')
+        return
+    out.add(f"    # scores:                 # the benchmarks of task {new.task.category!r}; uncomment what you can cite")
+    width = max(len(b) for b in new.task.benchmarks) + 1
+    minimums = new.task.policy.minimums
+    for benchmark, bench in new.task.benchmarks.items():
+        notes: list[str] = []
+        if bench is not None:
+            if bench.n is not None:
+                notes.append(f"n={bench.n:,}")
+            notes.append(bench.metric)
+            if bench.saturated:
+                notes.append("saturated: add a harder one")
+        if benchmark in minimums:
+            notes.append(f"policy minimum {minimums[benchmark]:g}")
+        key = f"{benchmark}:".ljust(width)
+        slot = f'    #   {key} {{value: {TODO}, source: "https://…"}}'
+        out.add(slot, ", ".join(notes) if notes else None, column=len(slot) + 2)
+
+
+def _decision(out: _Lines, new: NewRecord) -> None:
+    chosen = new.models[0].name if new.models else PLACEHOLDER_MODEL
+    others = [m.name for m in new.models[1:]]
+    out.add()
+    out.add("decision:")
+    out.add(f"  chosen: {scalar(chosen)}", "must be one of the candidates")
+    out.add("  reasons:")
+    out.add("    - kind: other", "benchmark | own-evaluation | license | hardware | latency | cost | ecosystem | other")
+    out.add(f'      note: "{TODO}: why this model"')
+    bench = next(iter(new.task.benchmarks), "BENCHMARK") if new.task is not None else "BENCHMARK"
+    over = _flow_list(others) if others else "[OTHER-CANDIDATE]"
+    out.add("    # - kind: benchmark       # a claim selectcheck checks against the scores and the noise floor")
+    out.add(f"    #   benchmark: {bench}")
+    out.add(f"    #   over: {over}")
+    out.add(f'  summary: "{TODO}: the decision in a few sentences."')
+    out.add()
+
+
+def _own_evaluation(out: _Lines, new: NewRecord) -> None:
+    names = [m.name for m in new.models] or [PLACEHOLDER_MODEL]
+    results = ", ".join(f"{scalar(n)}: {TODO}" for n in names)
+    out.add("# Before `status: accepted`: your own evaluation on your actual task (SC401), at least")
+    out.add(f"# {new.min_eval_n} items (SC410). Public benchmarks filter; this decides.")
+    out.add("# own_evaluation:")
+    out.add(f"#   dataset: {TODO} held-out examples of the real task, and who labelled them")
+    out.add(f"#   n: {TODO}")
+    out.add(f"#   metric: {TODO} (%)")
+    out.add(f"#   results: {{{results}}}")
+    out.add(f"#   source: docs/evals/{TODO}.md")
+
+
+def estimate_note(
+    model: ModelChoice,
+    mode: str,
+    precision: str,
+    context_length: int,
+    hardware: HardwareChoice,
+    headroom: float,
+) -> str | None:
+    """One comment line with the memory estimate of the first candidate on the GPU, or None
+    where it cannot be computed (unknown model or memory)."""
+    from selectcheck.compute.memory import MemoryWorkload, MemoryWorkloadError, estimate_memory, usable_bytes
+
+    if model.entry is None or hardware.total_bytes is None:
+        return None
+    try:
+        workload = MemoryWorkload(
+            mode=mode,
+            precision=precision,
+            context_length=context_length,
+            batch_size=1,
+            gradient_checkpointing=mode != "inference",
+            gpu_count=hardware.count,
+        )
+        estimate = estimate_memory(workload, model.entry.architecture())
+    except (MemoryWorkloadError, ValueError):
+        return None
+    usable = usable_bytes(hardware.total_bytes, headroom)
+    verdict = "fits" if estimate.total_bytes <= usable else "DOES NOT FIT"
+    return (
+        f"estimate for {model.name}: {estimate.total_bytes / GB:.1f} GB per GPU of "
+        f"{usable / GB:.1f} GB usable, {verdict}"
+    )

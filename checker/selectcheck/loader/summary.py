@@ -1,0 +1,107 @@
+"""The four top-level fields cross-record rules need (id, status, supersedes, superseded_by),
+read from a record's text without building a YAML tree.
+
+Indexing every record of a large repository must cost far less than checking them, since a
+pre-commit run checks one file but resolves its links against all. Records keep these keys
+at the top level in plain block style; this scanner reads exactly that and hands anything
+unusual (quoted keys, anchors, tags, flow collections over several lines, several
+documents) to the real YAML parser, so the answer is always what YAML says.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+_WANTED = ("id", "status", "supersedes", "superseded_by")
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]+(.*?))?[ \t]*$")
+_COMMENT = re.compile(r"[ \t]+#.*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@/+-]*$")
+_LIST_ITEM = re.compile(r"^[ \t]+-[ \t]+(.*?)[ \t]*$")
+
+
+class _Unsure(Exception):
+    """The text is not in the simple shape this scanner reads; parse it properly."""
+
+
+def _scalar(raw: str) -> str | None:
+    value = _COMMENT.sub("", raw).strip()
+    if value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" and "\\" not in value:
+        inner = value[1:-1]
+        if value[0] in inner:
+            raise _Unsure
+        return inner
+    if not _PLAIN.match(value):
+        raise _Unsure
+    return value
+
+
+def _flow_list(raw: str) -> list[str]:
+    value = _COMMENT.sub("", raw).strip()
+    if not (value.startswith("[") and value.endswith("]")):
+        raise _Unsure
+    inner = value[1:-1].strip()
+    if not inner:
+        return []
+    items = [_scalar(item) for item in inner.split(",")]
+    return [item for item in items if item is not None]
+
+
+def scan_summary(text: str) -> dict[str, Any]:
+    """{id, status, supersedes, superseded_by} as YAML would read them (missing keys absent)."""
+    try:
+        return _scan(text)
+    except _Unsure:
+        return _parse(text)
+
+
+def _scan(text: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line or line[0] in " \t#":
+            continue
+        if line.startswith(("---", "...", "%", "&", "*", "!", "?", '"', "'", "{", "[", "-")):
+            raise _Unsure
+        match = _TOP_KEY.match(line)
+        if match is None:
+            if ":" not in line:
+                continue  # a continuation of a multi-line plain scalar
+            raise _Unsure
+        key, raw = match.group(1), match.group(2) or ""
+        if key not in _WANTED:
+            continue
+        if key == "supersedes":
+            if raw and not raw.startswith("#"):
+                found[key] = _flow_list(raw)
+                continue
+            items: list[str] = []
+            while index < len(lines):
+                item = _LIST_ITEM.match(lines[index])
+                if item is None:
+                    break
+                value = _scalar(item.group(1))
+                if value is not None:
+                    items.append(value)
+                index += 1
+            found[key] = items
+        else:
+            found[key] = _scalar(raw) if not raw.startswith("#") else None
+    return found
+
+
+def _parse(text: str) -> dict[str, Any]:
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {key: data[key] for key in _WANTED if key in data}

@@ -1,0 +1,564 @@
+"""Noise floors (DESIGN §6): published reference values, each method, and properties."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from selectcheck.compute.noise import (
+    SMALL_COUNT,
+    GapVerdict,
+    Score,
+    gap_verdict,
+    min_n_for_gap,
+    own_evaluation_verdict,
+    wilson_interval,
+    z_value,
+)
+
+
+def floor_at(p_a: float, p_b: float, n: int, **kwargs: object) -> float:
+    verdict = gap_verdict(Score(p_a), Score(p_b), n=n, **kwargs)  # type: ignore[arg-type]
+    assert verdict.floor is not None
+    return verdict.floor
+
+
+# --------------------------------------------------------------------------- reference values
+
+# ../shared/reference/benchmarks.md §2.6 and DESIGN §6: 95%, binary items, CLT.
+# (benchmark, n, p in points, unpaired gap needed, paired rho=.5 gap needed, decimals)
+REFERENCE = [
+    ("HumanEval", 164, 50, 10.8, 7.7, 1),
+    ("HumanEval", 164, 80, 8.7, 6.1, 1),
+    ("IFEval", 541, 50, 6.0, 4.2, 1),
+    ("IFEval", 541, 80, 4.8, 3.4, 1),
+    ("GSM8K", 1319, 50, 3.8, 2.7, 1),
+    ("GSM8K", 1319, 80, 3.1, 2.2, 1),
+    ("MMLU", 14042, 50, 1.17, 0.83, 2),
+    ("MMLU", 14042, 80, 0.94, 0.66, 2),
+]
+
+
+@pytest.mark.parametrize(("name", "n", "p", "unpaired", "paired", "decimals"), REFERENCE)
+def test_published_reference_floors(
+    name: str, n: int, p: float, unpaired: float, paired: float, decimals: int
+) -> None:
+    verdict = gap_verdict(Score(p), Score(p), benchmark=name, n=n)
+    assert verdict.method == "normal"
+    assert verdict.floor is not None
+    assert round(verdict.floor, decimals) == unpaired
+    assert round(floor_at(p, p, n, correlation=0.5), decimals) == paired
+
+
+def test_design_reference_values_exactly() -> None:
+    assert round(floor_at(50, 50, 164), 1) == 10.8
+    assert round(floor_at(80, 80, 164), 1) == 8.7
+    assert round(floor_at(50, 50, 1319), 1) == 3.8
+    assert round(floor_at(50, 50, 14042), 2) == 1.17
+
+
+def test_z_value() -> None:
+    assert z_value(0.95) == pytest.approx(1.959964, abs=1e-6)
+    assert z_value(0.99) == pytest.approx(2.575829, abs=1e-6)
+
+
+def test_each_score_uses_its_own_p() -> None:
+    # SE = sqrt(p1(1-p1)/n + p2(1-p2)/n), not a pooled p.
+    expected = 100 * z_value() * math.sqrt(0.9 * 0.1 / 500 + 0.6 * 0.4 / 500)
+    assert floor_at(90, 60, 500) == pytest.approx(expected)
+
+
+def test_per_score_n_overrides_catalog_n() -> None:
+    verdict = gap_verdict(Score(60, n=257), Score(55), n=500)
+    assert (verdict.n_a, verdict.n_b) == (257, 500)
+    expected = 100 * z_value() * math.sqrt(0.6 * 0.4 / 257 + 0.55 * 0.45 / 500)
+    assert verdict.floor == pytest.approx(expected)
+    assert "n=257 and n=500" in verdict.describe()
+
+
+# --------------------------------------------------------------------------- verdicts and text
+
+
+def test_humaneval_gap_is_noise_with_message() -> None:
+    verdict = gap_verdict(Score(72.6), Score(69.5), benchmark="HumanEval", n=164)
+    assert verdict.significant is False
+    assert verdict.gap == pytest.approx(3.1)
+    text = verdict.describe()
+    assert text.startswith("a 3.1-point HumanEval gap; at n=164 the 95% noise floor is ")
+    assert text.endswith(" points")
+    assert f"{verdict.floor:.1f}" in text
+
+
+def test_large_gap_is_significant() -> None:
+    verdict = gap_verdict(Score(88.4), Score(72.6), benchmark="HumanEval", n=164)
+    assert verdict.significant is True
+    assert verdict.floor is not None and abs(verdict.gap) > verdict.floor
+
+
+def test_describe_uses_an_before_eight_and_thousands_separator() -> None:
+    text = gap_verdict(Score(58.0), Score(50.0), benchmark="MMLU", n=14042).describe()
+    assert text.startswith("an 8-point MMLU gap; at n=14,042 ")
+
+
+def test_describe_disambiguates_gap_and_floor_that_round_alike() -> None:
+    verdict = gap_verdict(Score(51.16), Score(50.0), n=14042)
+    gap_text, floor_text = f"{verdict.gap:.2f}", f"{verdict.floor:.2f}"
+    assert gap_text != floor_text
+    assert gap_text in verdict.describe() and floor_text in verdict.describe()
+
+
+def test_confidence_is_a_parameter() -> None:
+    at95 = floor_at(50, 50, 164)
+    at99 = floor_at(50, 50, 164, confidence=0.99)
+    assert at99 / at95 == pytest.approx(z_value(0.99) / z_value(0.95))
+    text = gap_verdict(Score(60), Score(50), n=164, confidence=0.99).describe()
+    assert "the 99% noise floor" in text
+
+
+def test_gap_equal_to_floor_is_not_meaningful() -> None:
+    verdict = gap_verdict(Score(60, stderr=1.0), Score(50, stderr=0.0), n=100)
+    # floor = 1.96 * 1.0; a gap must *exceed* the floor.
+    exact = gap_verdict(Score(50 + z_value(), stderr=1.0), Score(50, stderr=0.0))
+    assert verdict.significant is True
+    assert exact.floor == pytest.approx(abs(exact.gap))
+
+
+# --------------------------------------------------------------------------- stated uncertainty
+
+
+def test_stated_stderr_is_used() -> None:
+    verdict = gap_verdict(Score(70, stderr=2.0), Score(64, stderr=1.5), n=164)
+    assert verdict.method == "stderr"
+    assert verdict.floor == pytest.approx(z_value() * math.sqrt(2.0**2 + 1.5**2))
+    assert verdict.significant is True
+    assert "with the stated standard errors" in verdict.describe()
+
+
+def test_missing_stderr_is_filled_from_n() -> None:
+    verdict = gap_verdict(Score(70, stderr=2.0), Score(66), n=164)
+    se_b = 100 * math.sqrt(0.66 * 0.34 / 164)
+    assert verdict.method == "stderr"
+    assert verdict.floor == pytest.approx(z_value() * math.sqrt(4.0 + se_b**2))
+
+
+def test_single_ci95_becomes_a_standard_error() -> None:
+    verdict = gap_verdict(Score(60, ci95=(57.0, 63.0)), Score(55, stderr=1.0), n=500)
+    se_a = 6.0 / (2 * z_value())
+    assert verdict.method == "stderr"
+    assert verdict.floor == pytest.approx(z_value() * math.sqrt(se_a**2 + 1.0))
+
+
+def test_stderr_given_as_fraction_is_flagged() -> None:
+    verdict = gap_verdict(Score(72, stderr=0.035), Score(70, stderr=0.036), n=164)
+    assert any("fraction" in note for note in verdict.notes)
+
+
+# --------------------------------------------------------------------------- arena-style ci95
+
+
+def test_overlapping_arena_intervals_are_not_a_difference() -> None:
+    verdict = gap_verdict(
+        Score(1290, ci95=(1284, 1296)),
+        Score(1280, ci95=(1274, 1285)),
+        benchmark="Chatbot Arena",
+        scale="rating",
+    )
+    assert verdict.method == "ci-overlap"
+    assert verdict.significant is False
+    assert verdict.floor == pytest.approx(6 + 5)
+    assert "overlap" in verdict.describe() and "do not overlap" not in verdict.describe()
+    assert "not distinguishable" in verdict.detail
+
+
+def test_disjoint_arena_intervals_are_a_difference() -> None:
+    verdict = gap_verdict(
+        Score(1290, ci95=(1286, 1294)),
+        Score(1280, ci95=(1275, 1284)),
+        benchmark="Chatbot Arena",
+        scale="rating",
+    )
+    assert verdict.significant is True
+    assert "do not overlap" in verdict.describe()
+    assert verdict.intervals == ((1286, 1294), (1275, 1284))
+
+
+def test_touching_intervals_overlap() -> None:
+    verdict = gap_verdict(
+        Score(1290, ci95=(1285, 1295)), Score(1280, ci95=(1275, 1285)), scale="rating"
+    )
+    assert verdict.significant is False
+
+
+def test_asymmetric_intervals_use_the_facing_sides() -> None:
+    # Higher score's lower side (15) plus lower score's upper side (4).
+    verdict = gap_verdict(
+        Score(1300, ci95=(1285, 1302)), Score(1280, ci95=(1270, 1284)), scale="rating"
+    )
+    assert verdict.floor == pytest.approx(19)
+    assert verdict.significant is True
+
+
+def test_ratings_without_interval_have_no_floor() -> None:
+    verdict = gap_verdict(Score(1290), Score(1280), benchmark="Chatbot Arena", scale="rating")
+    assert verdict.method == "none"
+    assert verdict.significant is None and verdict.floor is None
+    assert "no noise floor can be computed" in verdict.describe()
+
+
+def test_judge_score_scale_ignores_n() -> None:
+    verdict = gap_verdict(Score(8.1), Score(7.6), benchmark="MT-Bench", scale="score", n=80)
+    assert verdict.method == "none" and verdict.significant is None
+    assert "not proportions" in verdict.detail
+
+
+def test_rating_with_one_interval_only_has_no_floor() -> None:
+    verdict = gap_verdict(Score(1290, ci95=(1284, 1296)), Score(1280), scale="rating")
+    assert verdict.method == "none"
+
+
+def test_proportion_without_n_has_no_floor() -> None:
+    verdict = gap_verdict(Score(70), Score(60))
+    assert verdict.method == "none"
+    assert "n is unknown" in verdict.detail
+
+
+# --------------------------------------------------------------------------- paired form
+
+
+@pytest.mark.parametrize("rho", [0.1, 0.3, 0.5, 0.7, 0.95])
+def test_paired_floor_smaller_than_unpaired_for_positive_rho(rho: float) -> None:
+    unpaired = floor_at(72, 65, 164)
+    paired = floor_at(72, 65, 164, correlation=rho)
+    assert paired < unpaired
+    var_a, var_b = 0.72 * 0.28 / 164, 0.65 * 0.35 / 164
+    expected = 100 * z_value() * math.sqrt(var_a + var_b - 2 * rho * math.sqrt(var_a * var_b))
+    assert paired == pytest.approx(expected)
+
+
+def test_paired_form_with_stated_stderr() -> None:
+    verdict = gap_verdict(Score(70, stderr=2.0), Score(66, stderr=1.5), correlation=0.5)
+    assert verdict.floor == pytest.approx(z_value() * math.sqrt(4 + 2.25 - 2 * 0.5 * 2 * 1.5))
+    assert "paired, ρ=0.5" in verdict.describe()
+
+
+def test_negative_correlation_widens_the_floor() -> None:
+    assert floor_at(72, 65, 164, correlation=-0.3) > floor_at(72, 65, 164)
+
+
+def test_zero_correlation_equals_unpaired() -> None:
+    assert floor_at(72, 65, 164, correlation=0.0) == pytest.approx(floor_at(72, 65, 164))
+
+
+# --------------------------------------------------------------------------- normalised scores
+
+
+@pytest.mark.parametrize(("chance", "n"), [(0.25, 448), (0.1, 12032), (0.5, 1267)])
+def test_normalised_floor_is_scaled_by_one_over_one_minus_chance(chance: float, n: int) -> None:
+    norm_a, norm_b = 30.0, 24.0
+    raw_a = 100 * chance + norm_a * (1 - chance)
+    raw_b = 100 * chance + norm_b * (1 - chance)
+    raw = floor_at(raw_a, raw_b, n)
+    verdict = gap_verdict(
+        Score(norm_a, normalized=True), Score(norm_b, normalized=True), n=n, chance=chance
+    )
+    assert verdict.normalized is True
+    assert verdict.floor == pytest.approx(raw / (1 - chance))
+    assert verdict.gap == pytest.approx(6.0)
+    # The verdict is the same on either scale: the gap scales by the same factor.
+    assert verdict.significant == (abs(raw_a - raw_b) > raw)
+    assert "normalised points" in verdict.describe()
+
+
+def test_gpqa_normalised_factor() -> None:
+    raw = floor_at(43.75, 43.75, 448)  # normalised 25 -> raw 43.75 at chance .25
+    norm = gap_verdict(Score(25, normalized=True), Score(25, normalized=True), n=448, chance=0.25)
+    assert norm.floor == pytest.approx(raw * 4 / 3)
+
+
+def test_normalised_with_zero_chance_is_unchanged() -> None:
+    plain = floor_at(40, 35, 1324)
+    norm = gap_verdict(Score(40, normalized=True), Score(35, normalized=True), n=1324)
+    assert norm.floor == pytest.approx(plain)
+
+
+def test_mixed_normalised_and_raw_are_compared_raw() -> None:
+    verdict = gap_verdict(
+        Score(20, normalized=True), Score(45), n=448, chance=0.25
+    )  # normalised 20 -> raw 40
+    assert verdict.normalized is False
+    assert verdict.gap == pytest.approx(40 - 45)
+    assert any("raw scale" in note for note in verdict.notes)
+
+
+# --------------------------------------------------------------------------- small n
+
+
+@pytest.mark.parametrize("p_a", [0, 3.3, 10, 30, 50, 70, 90, 96.7, 100])
+@pytest.mark.parametrize("p_b", [0, 6.7, 20, 50, 80, 100])
+def test_small_n_is_never_below_the_normal_approximation(p_a: float, p_b: float) -> None:
+    n = 30
+    pa, pb = p_a / 100, p_b / 100
+    normal = 100 * z_value() * math.sqrt(pa * (1 - pa) / n + pb * (1 - pb) / n)
+    assert floor_at(p_a, p_b, n) >= normal - 1e-9
+
+
+def test_small_n_switches_method_by_success_failure_rule() -> None:
+    # AIME: 30 problems. 80% -> 6 failures < 10: Newcombe.
+    assert gap_verdict(Score(80), Score(70), n=30).method == "newcombe"
+    # 50% -> 15 successes and 15 failures: the normal approximation is adequate.
+    assert gap_verdict(Score(50), Score(40), n=30).method == "normal"
+    # Large n but a score at the ceiling: 0 failures.
+    assert gap_verdict(Score(100), Score(99), n=5000).method == "newcombe"
+    assert SMALL_COUNT == 10
+
+
+def test_small_n_keeps_noise_at_the_boundaries() -> None:
+    # 0/30 against 3/30: the normal approximation gives model A zero variance.
+    pb = 0.1
+    normal = 100 * z_value() * math.sqrt(pb * (1 - pb) / 30)
+    verdict = gap_verdict(Score(0), Score(10), benchmark="AIME 2024", n=30)
+    assert verdict.method == "newcombe"
+    assert verdict.floor is not None and verdict.floor > normal
+    assert verdict.significant is False
+    assert "Newcombe" in verdict.describe()
+    # Both at 0: the normal floor is 0, which would call any gap real.
+    assert floor_at(0, 0, 30) > 5
+
+
+def test_aime_gap_of_ten_points_is_noise() -> None:
+    verdict = gap_verdict(Score(73.3), Score(63.3), benchmark="AIME 2025", n=30)
+    assert verdict.significant is False
+    assert verdict.floor is not None and verdict.floor > 20
+
+
+def test_wilson_interval() -> None:
+    lo, hi = wilson_interval(0.5, 30)
+    assert (lo, hi) == (pytest.approx(0.3315, abs=1e-4), pytest.approx(0.6685, abs=1e-4))
+    lo0, hi0 = wilson_interval(0.0, 30)
+    assert lo0 == 0 and hi0 == pytest.approx(0.1135, abs=1e-4)
+
+
+# --------------------------------------------------------------------------- min n and own eval
+
+
+def test_min_n_for_gap_matches_the_verdict() -> None:
+    n = min_n_for_gap(72.6, 69.5)
+    assert n is not None
+    assert gap_verdict(Score(72.6), Score(69.5), n=n).significant is True
+    assert gap_verdict(Score(72.6), Score(69.5), n=n - 1).significant is False
+    # The closed form z^2 (p1q1 + p2q2) / gap^2 for the normal approximation.
+    closed = z_value() ** 2 * (0.726 * 0.274 + 0.695 * 0.305) / 0.031**2
+    assert n == math.ceil(closed) or n == math.ceil(closed) + 1
+
+
+def test_min_n_for_reference_gap() -> None:
+    # A 10.8-point gap around 50% needs about HumanEval's 164 items.
+    n = min_n_for_gap(55.4, 44.6)
+    assert n is not None and 160 <= n <= 170
+
+
+def test_min_n_for_gap_edge_cases() -> None:
+    assert min_n_for_gap(50, 50) is None
+    assert min_n_for_gap(100, 0) == min_n_for_gap(0, 100)
+    small = min_n_for_gap(40, 20, correlation=0.5)
+    assert small is not None and small < (min_n_for_gap(40, 20) or 0)
+    assert (min_n_for_gap(60, 50, 0.99) or 0) > (min_n_for_gap(60, 50, 0.95) or 0)
+
+
+def test_own_evaluation_held_to_the_same_standard() -> None:
+    verdict = own_evaluation_verdict(71.5, 64.0, 400)
+    assert verdict.significant is True
+    assert verdict.describe().startswith("a 7.5-point own-evaluation gap; at n=400 ")
+    noise = own_evaluation_verdict(71.5, 68.0, 100)
+    assert noise.significant is False
+    same = gap_verdict(Score(71.5), Score(68.0), n=100)
+    assert noise.floor == same.floor
+
+
+def test_own_evaluation_non_percentage_has_no_floor() -> None:
+    rating = own_evaluation_verdict(1250.0, 1200.0, 400)
+    assert rating.method == "none" and rating.significant is None
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"confidence": 1.0},
+        {"confidence": 0.0},
+        {"confidence": float("nan")},
+        {"correlation": 1.5},
+        {"n": 0},
+        {"chance": 1.0},
+    ],
+)
+def test_invalid_parameters_raise(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        gap_verdict(Score(60), Score(50), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "score",
+    [
+        Score(float("nan")),
+        Score(60, n=0),
+        Score(60, stderr=-1.0),
+        Score(60, ci95=(65.0, 55.0)),
+    ],
+)
+def test_invalid_scores_raise(score: Score) -> None:
+    with pytest.raises(ValueError):
+        gap_verdict(score, Score(50), n=100)
+
+
+def test_out_of_range_proportion_is_clipped_with_a_note() -> None:
+    verdict = gap_verdict(Score(104), Score(90), n=164)
+    assert verdict.floor is not None and math.isfinite(verdict.floor)
+    assert any("outside 0–100" in note for note in verdict.notes)
+
+
+# --------------------------------------------------------------------------- properties
+
+points = st.floats(min_value=0, max_value=100, allow_nan=False)
+counts = st.integers(min_value=1, max_value=200_000)
+rhos = st.one_of(st.none(), st.floats(min_value=-1, max_value=1, allow_nan=False))
+chances = st.sampled_from([0.0, 0.1, 0.25, 0.2917, 1 / 3, 0.5])
+levels = st.sampled_from([0.8, 0.9, 0.95, 0.99, 0.999])
+
+
+def _verdict(
+    a: float,
+    b: float,
+    n_a: int,
+    n_b: int,
+    rho: float | None,
+    chance: float,
+    norm: bool,
+    confidence: float = 0.95,
+) -> GapVerdict:
+    return gap_verdict(
+        Score(a, n=n_a, normalized=norm),
+        Score(b, n=n_b, normalized=norm),
+        chance=chance,
+        correlation=rho,
+        confidence=confidence,
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(points, points, counts, counts, rhos, chances, st.booleans(), levels)
+def test_floor_is_symmetric_in_a_and_b(
+    a: float,
+    b: float,
+    n_a: int,
+    n_b: int,
+    rho: float | None,
+    chance: float,
+    norm: bool,
+    confidence: float,
+) -> None:
+    ab = _verdict(a, b, n_a, n_b, rho, chance, norm, confidence)
+    ba = _verdict(b, a, n_b, n_a, rho, chance, norm, confidence)
+    assert ab.floor is not None and ba.floor is not None
+    assert ab.floor == pytest.approx(ba.floor, rel=1e-12, abs=1e-12)
+    assert ab.gap == -ba.gap
+    assert ab.significant == ba.significant
+    assert ab.method == ba.method
+
+
+@settings(max_examples=400, deadline=None)
+@given(points, points, counts, counts, rhos, chances, st.booleans(), levels)
+def test_floor_is_never_negative_or_nan(
+    a: float,
+    b: float,
+    n_a: int,
+    n_b: int,
+    rho: float | None,
+    chance: float,
+    norm: bool,
+    confidence: float,
+) -> None:
+    verdict = _verdict(a, b, n_a, n_b, rho, chance, norm, confidence)
+    assert verdict.floor is not None
+    assert math.isfinite(verdict.floor) and verdict.floor >= 0
+    assert verdict.significant is not None
+    assert verdict.describe()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    points,
+    points,
+    st.integers(min_value=1, max_value=50_000),
+    st.integers(min_value=1, max_value=50_000),
+    rhos,
+    chances,
+    st.booleans(),
+)
+def test_floor_is_monotone_decreasing_in_n(
+    a: float, b: float, n1: int, n2: int, rho: float | None, chance: float, norm: bool
+) -> None:
+    small, large = sorted((n1, n2))
+    at_small = _verdict(a, b, small, small, rho, chance, norm).floor
+    at_large = _verdict(a, b, large, large, rho, chance, norm).floor
+    assert at_small is not None and at_large is not None
+    assert at_large <= at_small + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    points,
+    points,
+    st.floats(min_value=0, max_value=50, allow_nan=False),
+    st.floats(min_value=0, max_value=50, allow_nan=False),
+    rhos,
+)
+def test_stderr_floor_is_symmetric_and_finite(
+    a: float, b: float, se_a: float, se_b: float, rho: float | None
+) -> None:
+    ab = gap_verdict(Score(a, stderr=se_a), Score(b, stderr=se_b), correlation=rho)
+    ba = gap_verdict(Score(b, stderr=se_b), Score(a, stderr=se_a), correlation=rho)
+    assert ab.floor is not None and ba.floor is not None
+    assert ab.floor == pytest.approx(ba.floor) and ab.floor >= 0 and math.isfinite(ab.floor)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(min_value=800, max_value=1600, allow_nan=False),
+    st.floats(min_value=800, max_value=1600, allow_nan=False),
+    st.floats(min_value=0, max_value=30, allow_nan=False),
+    st.floats(min_value=0, max_value=30, allow_nan=False),
+    st.floats(min_value=0, max_value=30, allow_nan=False),
+    st.floats(min_value=0, max_value=30, allow_nan=False),
+)
+def test_overlap_rule_matches_intervals(
+    a: float, b: float, la: float, ua: float, lb: float, ub: float
+) -> None:
+    ci_a, ci_b = (a - la, a + ua), (b - lb, b + ub)
+    verdict = gap_verdict(Score(a, ci95=ci_a), Score(b, ci95=ci_b), scale="rating")
+    disjoint = ci_a[0] > ci_b[1] or ci_b[0] > ci_a[1]
+    # Exact ties at the boundary can differ by floating-point rounding only.
+    if not math.isclose(abs(a - b), verdict.floor or 0.0, rel_tol=1e-12, abs_tol=1e-9):
+        assert verdict.significant == disjoint
+    swapped = gap_verdict(Score(b, ci95=ci_b), Score(a, ci95=ci_a), scale="rating")
+    assert swapped.significant == verdict.significant
+
+
+@settings(max_examples=60, deadline=None)
+@given(points, points, rhos)
+def test_min_n_is_the_threshold(a: float, b: float, rho: float | None) -> None:
+    n = min_n_for_gap(a, b, correlation=rho)
+    if a == b:
+        assert n is None
+        return
+    if n is None:  # only for absurdly tiny gaps
+        assert abs(a - b) < 1e-9
+        return
+    assert gap_verdict(Score(a), Score(b), n=n, correlation=rho).significant is True
+    if n > 1:
+        assert gap_verdict(Score(a), Score(b), n=n - 1, correlation=rho).significant is False
