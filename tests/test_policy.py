@@ -95,3 +95,12 @@ def test_record_directories_from_policy(project: Path) -> None:
     (project / ".selectcheck.yaml").write_text("policy_version: 1\nrecords: [decisions]\n")
     result = invoke(["validate", "--format", "json"], project)
     assert [d["file"] for d in result.json()["diagnostics"]] == ["decisions/0009-faq.yaml"]
+
+
+def test_unknown_license_in_policy_lists_is_a_configuration_error(project: Path) -> None:
+    copy_base(project / "records" / "0001-faq.yaml")
+    (project / ".selectcheck.yaml").write_text("policy_version: 1\nlicenses: {deny: [apache-2.1]}\n")
+    result = invoke(["validate", "records"], project)
+    assert result.exit_code == 2
+    assert "licenses.deny names 'apache-2.1'" in result.stderr
+    assert "Did you mean `apache-2.0`?" in result.stderr

@@ -338,11 +338,11 @@ def _workloads(out: _Lines, new: NewRecord) -> None:
         out.add(f"    hardware: {{gpu: {TODO}, count: 1}}", "a catalog GPU id (A100-80GB, L4, …) or {vram_gb: N}")
     else:
         bf16 = hardware.bf16
-        if hardware.gpu is not None:
-            line = f"    hardware: {{gpu: {scalar(hardware.gpu)}, count: {hardware.count}}}"
-        else:
-            line = f"    hardware: {{vram_gb: {hardware.vram_gb:g}, count: {hardware.count}}}"
-        out.add(line, hardware.note)
+        parts = [f"gpu: {scalar(hardware.gpu)}"] if hardware.gpu is not None else []
+        if hardware.vram_gb is not None:
+            parts.append(f"vram_gb: {hardware.vram_gb:g}")
+        parts.append(f"count: {hardware.count}")
+        out.add(f"    hardware: {{{', '.join(parts)}}}", hardware.note)
     precision = default_precision(mode, bf16)
     precision_note = {
         "mixed": "fp32 master weights, bf16 compute",
@@ -400,7 +400,7 @@ def _score_slots(out: _Lines, new: NewRecord) -> None:
         out.add("    # scores:                 # the task category's benchmarks; uncomment and fill:")
         out.add(f'    #   BENCHMARK: {{value: {TODO}, source: "https://…"}}')
         return
-    out.add(f"    # scores:                 # the benchmarks of task {new.task.category!r}; uncomment what you can cite")
+    out.add(f"    # scores:                 # task {new.task.category!r}: uncomment the scores you can cite")
     width = max(len(b) for b in new.task.benchmarks) + 1
     minimums = new.task.policy.minimums
     for benchmark, bench in new.task.benchmarks.items():

@@ -76,6 +76,7 @@ class CheckSession:
     def catalog(self) -> Catalog:
         if self._catalog is None:
             self._catalog = catalog_for(self.loaded_policy.catalog_files)
+            _check_policy_licenses(self.loaded_policy, self._catalog)
         return self._catalog
 
     # ---- collecting files -------------------------------------------------------------
@@ -324,7 +325,9 @@ class CheckSession:
                 )
                 continue
             matched = [d for d in diags if d.code == waiver.rule and not d.waived]
-            if not matched:
+            rule = all_rules().get(waiver.rule)
+            history_rule = rule is not None and rule.stage == "git"  # judged by history.check
+            if not matched and not history_rule:
                 extra.append(
                     self._diag(
                         "SC407",
@@ -361,6 +364,20 @@ def _walk_records(directory: Path) -> Iterable[Path]:
             if any(part.startswith(".") for part in path.relative_to(directory).parts):
                 continue
             yield path
+
+
+def _check_policy_licenses(loaded: LoadedPolicy, catalog: Catalog) -> None:
+    """A typo in `licenses.deny` would silently deny nothing: names must be catalog ids."""
+    for kind in ("deny", "allow"):
+        for name in getattr(loaded.policy.licenses, kind):
+            if name not in catalog.licenses:
+                close = catalog.licenses.suggest(name)
+                hint = f"Did you mean `{close}`? " if close else ""
+                raise ConfigError(
+                    f"licenses.{kind} names {name!r}, which the license catalog does not know",
+                    help=f"{hint}Use a license id or SPDX id from `selectcheck schema catalog-licenses`'s catalog,"
+                    " or add the license to your policy pack's license catalog.",
+                )
 
 
 def _absolute(path: Path) -> Path:

@@ -37,7 +37,7 @@ class ValidateOptions:
     color: bool = False
 
 
-def _sources(session: CheckSession, options: ValidateOptions) -> list[Source]:
+def _sources(session: CheckSession, options: ValidateOptions, *, allow_empty: bool = False) -> list[Source]:
     paths = list(options.paths)
     sources: list[Source] = []
     if STDIN in paths:
@@ -47,7 +47,7 @@ def _sources(session: CheckSession, options: ValidateOptions) -> list[Source]:
         paths = [p for p in paths if p != STDIN]
     if not paths and not sources:
         paths = [d for d in session.loaded_policy.record_dirs if d.is_dir()]
-        if not paths:
+        if not paths and not allow_empty:  # a pull request may delete the last record (SC411)
             wanted = ", ".join(str(d) for d in session.loaded_policy.record_dirs)
             raise ConfigError(
                 f"no paths given and no record directory found ({wanted})",
@@ -105,12 +105,12 @@ def run_validate(options: ValidateOptions) -> int:
 
         run_options.detected_gpus = detect_gpus()
     session = CheckSession(loaded, Selection(options.select, options.ignore), run_options)
-    sources = _sources(session, options)
     history = None
     if options.changed_since or os.environ.get("GITHUB_BASE_REF"):
         from selectcheck.history import resolve_history
 
         history = resolve_history(loaded.root, options.changed_since)
+    sources = _sources(session, options, allow_empty=history is not None)
     if history is not None:
         sources = history.filter_sources(sources, session)
     report = session.run(sources)

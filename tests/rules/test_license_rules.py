@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from selectcheck.catalog import Catalog
 from selectcheck.catalog.base import AliasIndex
@@ -505,3 +507,19 @@ def test_issue_other_without_license_name_warns(tmp_path: Path) -> None:
     assert exit_code == 0
     [diag] = found["SC302"]
     assert diag["severity"] == "warning" and "license_name" in diag["message"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(max_size=60),
+    deny=st.lists(st.sampled_from(["mit", "apache-2.0", "cc-by-nc-4.0", "llama3.1", "acme"]), max_size=3),
+    allow=st.lists(st.sampled_from(["mit", "apache-2.0", "gemma", "qwen"]), max_size=2),
+)
+def test_policy_aware_verdicts_never_raise(
+    text: str, deny: list[str], allow: list[str], licenses: AliasIndex[LicenseEntry]
+) -> None:
+    verdict = evaluate_license(text, "commercial", licenses, deny=deny, allow=allow)
+    assert (verdict.permitted == "no") == bool(verdict.forbidding)
+    if not is_denied(text, deny, allow, licenses):
+        for license_id in verdict.basis:
+            assert not is_denied(license_id, deny, allow, licenses)

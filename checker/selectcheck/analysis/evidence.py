@@ -22,11 +22,13 @@ Definitions the rules rely on:
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from selectcheck.catalog.base import normalize_id
+from selectcheck.catalog.base import AliasIndex, normalize_id
 from selectcheck.compute import noise
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ __all__ = [
     "pointer_token",
     "raw_value",
     "score_on",
+    "suggest_benchmark",
     "task_benchmarks",
     "task_minimums",
     "task_policy",
@@ -97,6 +100,32 @@ def fmt_points(value: float) -> str:
 
 def benchmark_entry(ctx: RecordContext, name: str) -> BenchmarkEntry | None:
     return ctx.catalog.benchmarks.get(name)
+
+
+def suggest_benchmark(benchmarks: AliasIndex[BenchmarkEntry], name: str) -> str | None:
+    """The catalog id a misspelt benchmark name most likely means, for a "did you mean"
+    hint: an id or alias contained in the name (`if-eval-strict` → `ifeval`), else the
+    closest id or alias with separators ignored."""
+    wanted = _compact(name)
+    if not wanted:
+        return None
+    names: list[tuple[str, str]] = []
+    for entry in benchmarks:
+        for spelling in (entry.id, *entry.aliases):
+            compact = _compact(spelling)
+            if compact:
+                names.append((compact, entry.id))
+    contained = [(len(c), entry_id) for c, entry_id in names if len(c) >= 4 and c in wanted]
+    if contained:
+        return max(contained)[1]
+    best = difflib.get_close_matches(wanted, [c for c, _ in names], n=1, cutoff=0.6)
+    if not best:
+        return None
+    return next(entry_id for c, entry_id in names if c == best[0])
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[^a-z0-9.+]", "", name.lower())
 
 
 def benchmark_id(ctx: RecordContext, name: str) -> str:
@@ -396,7 +425,17 @@ def _judge_claims(ctx: RecordContext) -> list[Claim]:
     return result
 
 
-def _noise_help(needed: int | None, paired: bool) -> str:
+def _noise_help(verdict: noise.GapVerdict, needed: int | None, paired: bool) -> str:
+    if verdict.method == "ci-overlap":
+        return (
+            "Overlapping intervals mean the two ratings are not distinguishable: drop or reword "
+            "the claim, or compare on a benchmark that separates the models."
+        )
+    if verdict.method == "none":
+        return (
+            "Give `ci95` or `stderr` for both scores (or `n` for an accuracy-like score) so the "
+            "gap can be judged, or drop the claim."
+        )
     parts = ["A gap inside the noise floor is a tie: drop or reword the claim"]
     if not paired:
         parts.append(
@@ -474,7 +513,7 @@ def _benchmark_claim(
     return make(
         "noise",
         f"decision rests on {describe_over(verdict, other)}",
-        _noise_help(needed, reason.paired_correlation is not None),
+        _noise_help(verdict, needed, reason.paired_correlation is not None),
         verdict,
     )
 
@@ -513,12 +552,11 @@ def _own_evaluation_claim(
         )
     if verdict.significant:
         return make("significant", f"{claim}: {describe_over(verdict, other)}", "", verdict)
-    return make(
-        "noise",
-        f"decision rests on {describe_over(verdict, other)}",
-        _noise_help(needed_n(verdict, a, b), reason.paired_correlation is not None),
-        verdict,
-    )
+    if verdict.method == "none":
+        help = "Report the own evaluation's results in percentage points (0–100)."
+    else:
+        help = _noise_help(verdict, needed_n(verdict, a, b), reason.paired_correlation is not None)
+    return make("noise", f"decision rests on {describe_over(verdict, other)}", help, verdict)
 
 
 def _contradicted(

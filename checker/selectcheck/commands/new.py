@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -39,9 +39,7 @@ def _did_you_mean(suggestion: str | None) -> str:
 )
 @click.option("--gpu", metavar="ID", help="The GPU of the workload, a catalog id such as A100-80GB or L4.")
 @click.option("--count", type=click.IntRange(1, 1024), default=1, show_default=True, help="GPUs used together.")
-@click.option(
-    "--mode", type=click.Choice(MODES), default="inference", show_default=True, help="The workload's mode."
-)
+@click.option("--mode", type=click.Choice(MODES), default="inference", show_default=True, help="The workload's mode.")
 @click.option("--detect-hardware", is_flag=True, help="Take the workload's GPUs from the local NVIDIA GPUs (NVML).")
 @click.option("--decision-maker", "decision_makers", multiple=True, metavar="WHO", help="Default: git user.email.")
 @click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: discovered config).")
@@ -180,6 +178,13 @@ def new(
     except OSError as exc:
         _fail(f"cannot write {shown}: {exc.strerror}")
     click.echo(f"created {shown} ({numbering.record_id})")
+    if estimate is not None and "DOES NOT FIT" in estimate and hardware is not None:
+        click.echo(
+            f"selectcheck: note: {choices[0].name} does not fit {hardware.gpu or 'this GPU'} for {mode} at "
+            f"{context_length} tokens; compare settings with `selectcheck estimate {choices[0].name} --mode {mode} "
+            f"--context {context_length}` (try qlora, a quantised precision or a larger card)",
+            err=True,
+        )
     click.echo(f"next: replace the TODOs, then run `selectcheck validate {shown}`", err=True)
 
 
@@ -191,51 +196,24 @@ def _shown(path: Path, cwd: Path) -> str:
 
 
 def _detected_hardware(catalog: Catalog) -> HardwareChoice:
-    """The most common local NVIDIA GPU (NVML) as the workload's hardware."""
-    from collections import Counter
-
+    """The local NVIDIA GPUs (NVML) as the workload's hardware: the largest group of identical
+    cards, as `selectcheck hardware` would print it."""
     from selectcheck import authoring
     from selectcheck.errors import ConfigError
-    from selectcheck.hardware import detect_gpus
+    from selectcheck.hardware import detect_gpus, group_gpus
 
-    devices: list[Any] = list(detect_gpus())
-    if not devices:
-        raise ConfigError("NVML found no NVIDIA GPU", help="Give the GPU with --gpu instead.")
-    names = Counter(str(_attr(d, "name", "model", "device_name") or "unknown GPU") for d in devices)
-    name, count = names.most_common(1)[0]
-    device = next(d for d in devices if str(_attr(d, "name", "model", "device_name")) == name)
-    total = _total_bytes(device)
-    entry = catalog.gpus.get(name)
-    if entry is None:
-        for candidate in (_attr(device, "catalog_id", "gpu", "gpu_id"),):
-            if isinstance(candidate, str):
-                entry = catalog.gpus.get(candidate)
-    mib = f"{total // authoring.MIB:,} MiB" if total else "memory unknown"
-    note = f"detected by NVML: {name} × {count}, {mib} each"
-    if entry is not None:
-        base = authoring.gpu_hardware(entry, count)
-        return authoring.HardwareChoice(
-            gpu=entry.id, count=count, note=note, bf16=entry.bf16, total_bytes=total or base.total_bytes
-        )
-    if not total:
-        raise ConfigError(f"NVML reports {name} without its memory", help="Give the GPU with --gpu instead.")
-    vram_gb = int(total / authoring.GB * 10) / 10  # round down: never claim more than there is
-    return authoring.HardwareChoice(vram_gb=vram_gb, count=count, note=note, total_bytes=total)
-
-
-def _attr(obj: Any, *names: str) -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def _total_bytes(device: Any) -> int | None:
-    total = _attr(device, "total_bytes", "memory_total_bytes", "memory_bytes")
-    if isinstance(total, int):
-        return total
-    mib = _attr(device, "total_mib", "memory_total_mib", "nvml_total_mib")
-    if isinstance(mib, int):
-        return mib * 1024 * 1024
-    return None
+    groups = group_gpus(detect_gpus(), catalog.gpus)
+    if not groups:
+        raise ConfigError("NVML found no NVIDIA GPU on this machine", help="Give the GPU with --gpu instead.")
+    group = max(groups, key=lambda g: g.count)  # the first of the largest groups
+    block = group.block()
+    entry = catalog.gpus.get(group.catalog_id) if group.catalog_id is not None else None
+    others = f"; {len(groups) - 1} other kind(s) of GPU not used here" if len(groups) > 1 else ""
+    return authoring.HardwareChoice(
+        gpu=block.get("gpu"),
+        vram_gb=block.get("vram_gb"),
+        count=group.count,
+        note=f"detected by NVML: {group.name} × {group.count}, {group.total_bytes // authoring.MIB:,} MiB each{others}",
+        bf16=entry.bf16 if entry is not None else True,
+        total_bytes=group.total_bytes,
+    )

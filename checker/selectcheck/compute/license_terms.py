@@ -33,17 +33,10 @@ policy, and never one that SC305 would reject. The alternatives set aside are re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
-
-from license_expression import (
-    AND,
-    OR,
-    LicenseSymbol,
-    LicenseWithExceptionSymbol,
-    Licensing,
-)
+from typing import Any, Literal
 
 from selectcheck.catalog.base import AliasIndex, normalize_id
 from selectcheck.catalog.licenses import USES, LicenseEntry, Use
@@ -79,7 +72,13 @@ ObligationKind = Literal[
 _RANK: dict[Verdict, int] = {"no": 0, "unknown": 1, "conditional": 2, "yes": 3}
 
 # One parser with no known symbols: every key is accepted and resolved through the catalog.
-_LICENSING = Licensing()
+@functools.cache
+def _licensing() -> Any:
+    """The SPDX expression parser, imported on first use: plain ids (the common case) are
+    looked up in the catalog without it, and a one-record run should not pay its import."""
+    from license_expression import Licensing
+
+    return Licensing()
 
 _OTHER = "other"
 
@@ -156,6 +155,8 @@ class _Parsed:
 
 
 def _convert(expression: object) -> _Node:
+    from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
+
     if isinstance(expression, LicenseWithExceptionSymbol):
         return _Leaf(str(expression.license_symbol.key), str(expression.exception_symbol.key))
     if isinstance(expression, LicenseSymbol):
@@ -176,7 +177,7 @@ def _parse(expression: object, index: AliasIndex[LicenseEntry] | None) -> _Parse
     if index is not None and text in index:
         return _Parsed(_Leaf(text))
     try:
-        parsed = _LICENSING.parse(text)
+        parsed = _licensing().parse(text)
         if parsed is None:
             return _Parsed(None, "the license is empty")
         return _Parsed(_convert(parsed))
@@ -462,7 +463,7 @@ def same_license(a: str, b: str, index: AliasIndex[LicenseEntry] | None = None) 
     if canonical_a == canonical_b:
         return True
     try:
-        return bool(_LICENSING.is_equivalent(canonical_a, canonical_b))
+        return bool(_licensing().is_equivalent(canonical_a, canonical_b))
     except Exception:  # third-party parser: a comparison must never raise
         return False
 

@@ -37,6 +37,7 @@ MIB = 1024 * 1024
 # GitHub's limit is 1 MiB per step; keep headroom for anything else the step appends.
 DEFAULT_MAX_BYTES = MIB - 32 * 1024
 MAX_CELL_CHARS = 1000
+MAX_OBLIGATION_CHARS = 4000
 MAX_OBLIGATIONS = 200
 _NOTE_RESERVE = 1024
 
@@ -176,7 +177,9 @@ def _obligations(report: Report, budget: _Budget) -> int:
     for result, diag in items[:MAX_OBLIGATIONS]:
         who = escape(result.record_id or result.path, 200, newline=" ")
         model = f" ({escape(result.chosen_model, 200, newline=' ')})" if result.chosen_model else ""
-        text = escape(diag.message)
+        # A bullet, not a table cell: Llama-style obligation lists run past a cell's limit
+        # and their last items (use policy, regional exclusions) are the ones reviewers miss.
+        text = escape(diag.message, MAX_OBLIGATION_CHARS)
         if diag.help.strip():
             text += f" — {escape(diag.help)}"
         waived = " *(waived)*" if diag.waived else ""

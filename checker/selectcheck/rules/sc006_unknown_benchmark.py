@@ -44,9 +44,8 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def unknown_benchmark(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import cited_scores
+    from selectcheck.analysis.evidence import cited_scores, suggest_benchmark
 
-    catalog = ctx.catalog.benchmarks
     for index in range(len(ctx.record.candidates)):
         for cited in cited_scores(ctx, index):
             score = cited.score
@@ -54,7 +53,7 @@ def unknown_benchmark(ctx: RecordContext) -> Iterator[Finding]:
                 continue
             if score.stderr is not None or score.ci95 is not None:
                 continue  # a floor can still be computed from the stated uncertainty
-            suggestion = catalog.suggest(cited.key)
+            suggestion = suggest_benchmark(ctx.catalog.benchmarks, cited.key)
             hint = f"Did you mean `{suggestion}`? " if suggestion else ""
             yield Finding(
                 cited.pointer,

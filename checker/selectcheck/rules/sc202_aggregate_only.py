@@ -64,8 +64,8 @@ def aggregate_only(ctx: RecordContext) -> Iterator[Finding]:
     wanted = f" ({', '.join(task.benchmarks)})" if task is not None else ""
     yield Finding(
         first.pointer,
-        f"the only evidence for the chosen model {ctx.record.decision.chosen} is the leaderboard "
-        f"average{'s' if len(scores) > 1 else ''} {averages}: an average of {len(components)} "
+        f"the only evidence for the chosen model {ctx.record.decision.chosen} is a leaderboard "
+        f"average ({averages}): an average of {len(components)} "
         f"benchmarks ({', '.join(components)}) says nothing certain about task "
         f"{ctx.record.task.category!r}",
         f"Leaderboards are filters, not verdicts: dig past the average and cite the scores on "

@@ -73,11 +73,14 @@ def saturated_only(ctx: RecordContext) -> Iterator[Finding]:
             fresh.append(name)
     alternatives = f" ({', '.join(fresh)})" if fresh else ""
     count = len(evidence)
+    chosen = ctx.record.decision.chosen
+    if count == 1:
+        what = f"the only task-benchmark score of the chosen model {chosen} is on a saturated benchmark"
+    else:
+        what = f"all {count} task-benchmark scores of the chosen model {chosen} are on saturated benchmarks"
     yield Finding(
         evidence[0].pointer,
-        f"all {count} task-benchmark score{'s' if count != 1 else ''} of the chosen model "
-        f"{ctx.record.decision.chosen} {'are' if count != 1 else 'is'} on saturated benchmarks "
-        f"({listed}); near the ceiling they no longer separate strong models from adequate ones",
+        f"{what} ({listed}); near the ceiling they no longer separate strong models from adequate ones",
         f"Add a score on an unsaturated benchmark for task {ctx.record.task.category!r}"
         f"{alternatives}, or your own evaluation.",
         at_key=True,

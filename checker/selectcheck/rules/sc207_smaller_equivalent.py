@@ -3,6 +3,7 @@ indistinguishable from the chosen model (the golden rule)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -122,7 +123,6 @@ def _under_a_minimum(ctx: RecordContext, index: int) -> bool:
 def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
     from selectcheck.analysis.candidates import fits_all_workloads, parameter_count
     from selectcheck.analysis.evidence import (
-        OWN_EVALUATION_LABEL,
         chosen_index,
         claims,
         compare,
@@ -171,7 +171,7 @@ def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
                 results = evaluation.results
                 compared.append(
                     (
-                        f"{OWN_EVALUATION_LABEL} {fmt(results[chosen.model])} vs "
+                        f"own evaluation {fmt(results[chosen.model])} vs "
                         f"{fmt(results[candidate.model])}",
                         verdict,
                     )
@@ -181,7 +181,9 @@ def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
             continue
 
         where = "any task benchmark or the own evaluation" if own else "any task benchmark"
-        details = "; ".join(f"{label}: {verdict.describe()}" for label, verdict in judged)
+        details = ", ".join(
+            f"{label} ({dataclasses.replace(verdict, benchmark='').describe()})" for label, verdict in judged
+        )
         yield Finding(
             f"/candidates/{index}/model",
             f"the smaller {candidate.model} ({_params(size)} parameters) fits every workload and "

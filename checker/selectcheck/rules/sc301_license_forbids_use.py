@@ -152,11 +152,16 @@ def license_forbids_use(ctx: RecordContext) -> Iterator[Finding]:
         )
     if verdict.set_aside:
         rejected = join_ids(list(verdict.set_aside))
-        message += f" (the alternative {rejected} is rejected by the policy's license lists)"
+        noun = "alternative" if len(verdict.set_aside) == 1 else "alternatives"
+        verb = "is" if len(verdict.set_aside) == 1 else "are"
+        message += f" (the {noun} {rejected} {verb} rejected by the policy's license lists)"
     help_text = (
         f"Choose a candidate whose license permits {use} use, get a separate license from the "
         "licensor (and waive SC301 naming who approved it), or correct `task.intended_use`."
     )
     if use == "internal":
-        help_text += " Under non-commercial licenses a business's internal use still counts as commercial advantage."
+        help_text += (
+            " Under non-commercial and research-only licenses a business's internal use still "
+            "counts as commercial advantage."
+        )
     yield Finding(license_pointer(index, candidate), message, help_text)

@@ -1,0 +1,152 @@
+"""How fast is `selectcheck validate` (schema and every rule) next to check-jsonschema (the
+schema only) and next to the parse-only floor (reading the same files with PyYAML's C
+loader), on the same generated records, run alternately in one process tree?
+
+    python benchmarks/speed.py                 # 1,000 records, 5 alternating rounds
+    python benchmarks/speed.py --scale         # also 10,000 records, and 100,000 for memory
+
+Prints medians and ratios, and the machine it ran on. The targets of issue 8: at 1,000
+records selectcheck ≤ 0.3 × check-jsonschema and ≤ 2.5 × the parse floor; one record ≤ 1.0 ×
+check-jsonschema; time at 10,000 ≤ 11 × time at 1,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate_records import generate
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA = REPO / "schemas" / "record.schema.json"
+PARSE_FLOOR = (
+    "import sys, yaml\n"
+    "for name in sys.argv[1:]:\n"
+    "    with open(name, 'rb') as handle:\n"
+    "        yaml.load(handle.read(), Loader=yaml.CSafeLoader)\n"
+)
+
+
+def _bin(name: str) -> str:
+    local = Path(sys.executable).parent / name
+    found = str(local) if local.exists() else shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} is not installed (pip install -e '.[test]')")
+    return found
+
+
+def run_once(argv: Sequence[str], cwd: Path) -> tuple[float, int, int]:
+    """(wall seconds, exit code, peak RSS in KiB) of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.stderr is not None:
+        process.stderr.read()
+        process.stderr.close()
+    return elapsed, process.returncode, usage.ru_maxrss
+
+
+def commands(project: Path, files: list[str]) -> dict[str, list[str]]:
+    return {
+        "selectcheck": [_bin("selectcheck"), "validate", "--format", "json", *files],
+        "check-jsonschema": [_bin("check-jsonschema"), "--schemafile", str(SCHEMA), *files],
+        "parse floor": [sys.executable, "-c", PARSE_FLOOR, *files],
+    }
+
+
+def measure(project: Path, files: list[str], rounds: int) -> dict[str, float]:
+    timings: dict[str, list[float]] = {}
+    for round_index in range(rounds):
+        items = list(commands(project, files).items())
+        if round_index % 2:
+            items.reverse()  # alternate the order so neither tool always runs warm
+        for name, argv in items:
+            elapsed, code, _ = run_once(argv, project)
+            if name == "selectcheck" and code not in (0, 1):
+                raise SystemExit(f"selectcheck exited {code}")
+            timings.setdefault(name, []).append(elapsed)
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def project_with(count: int, root: Path) -> tuple[Path, list[str]]:
+    project = root / f"project-{count}"
+    paths = generate(count, project / "records")
+    return project, [str(p.relative_to(project)) for p in paths]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1000, help="records in the main comparison")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (median reported)")
+    parser.add_argument("--scale", action="store_true", help="also time 10× records and measure 100× memory")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+
+    results: dict[str, object] = {"machine": machine(), "n": args.n, "rounds": args.rounds}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        project, files = project_with(args.n, root)
+        many = measure(project, files, args.rounds)
+        one_project, one_file = project_with(1, root)
+        one = measure(one_project, one_file, args.rounds)
+        results["many"] = many
+        results["one"] = one
+
+        print(f"machine: {results['machine']}")
+        print(f"\n{args.n:,} records, median of {args.rounds} alternating rounds:\n")
+        print("| tool | seconds | selectcheck ÷ tool |")
+        print("| --- | ---: | ---: |")
+        for name, seconds in many.items():
+            print(f"| {name} | {seconds:.3f} | {many['selectcheck'] / seconds:.2f} |")
+        print("\n1 record:\n\n| tool | seconds | selectcheck ÷ tool |\n| --- | ---: | ---: |")
+        for name, seconds in one.items():
+            print(f"| {name} | {seconds:.3f} | {one['selectcheck'] / seconds:.2f} |")
+
+        if args.scale:
+            big_project, big_files = project_with(args.n * 10, root)
+            big_times = [
+                run_once([*commands(big_project, big_files)["selectcheck"][:3], "records"], big_project)[0]
+                for _ in range(max(1, args.rounds // 2))
+            ]
+            big = statistics.median(big_times)
+            results["scale"] = {"n": args.n * 10, "seconds": big, "ratio": big / many["selectcheck"]}
+            print(f"\n{args.n * 10:,} records: {big:.2f} s = {big / many['selectcheck']:.1f} × the time at {args.n:,}")
+            shutil.rmtree(big_project)
+            huge_project, _ = project_with(args.n * 100, root)
+            elapsed, code, peak = run_once(
+                [_bin("selectcheck"), "validate", "--format", "json", "records"], huge_project
+            )
+            results["huge"] = {"n": args.n * 100, "seconds": elapsed, "peak_rss_mib": peak / 1024, "exit": code}
+            print(f"{args.n * 100:,} records: {elapsed:.1f} s, peak memory {peak / 1024:.0f} MiB")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

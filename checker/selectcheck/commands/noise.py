@@ -1,0 +1,255 @@
+"""`selectcheck noise BENCHMARK SCORE_A SCORE_B`: is a score gap larger than the benchmark's
+noise? Prints the noise floor, the gap, the verdict and the smallest item count at which
+the gap would be meaningful (DESIGN §6, the same computation SC206 and SC207 use)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from selectcheck.catalog.benchmarks import BenchmarkEntry
+    from selectcheck.compute.noise import GapVerdict
+
+EXIT_CONFIG = 2
+
+_METHODS = {
+    "normal": "normal approximation",
+    "newcombe": "Newcombe score interval, for small n",
+    "stderr": "from the stated standard errors",
+    "ci-overlap": "the intervals must not overlap",
+}
+
+
+def _fail(message: str, help: str | None = None) -> NoReturn:
+    click.echo(f"selectcheck: error: {message}", err=True)
+    if help:
+        click.echo(f"  help: {help}", err=True)
+    sys.exit(EXIT_CONFIG)
+
+
+def _num(value: float) -> str:
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+def _points(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+@click.command()
+@click.argument("benchmark")
+@click.argument("score_a", type=float)
+@click.argument("score_b", type=float)
+@click.option(
+    "--n",
+    "items",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Items scored (default: the catalog's count); required for a benchmark the catalog does not know.",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    metavar="C",
+    help="Confidence level of the floor (default: the policy's, 0.95).",
+)
+@click.option(
+    "--correlation",
+    type=click.FloatRange(-1.0, 1.0),
+    metavar="RHO",
+    help="Paired correlation of the two models' per-item results (same items); default unpaired.",
+)
+@click.option("--normalized", is_flag=True, help="Both scores are leaderboard-normalised (rescaled from chance).")
+@click.option("--stderr-a", type=click.FloatRange(min=0.0), metavar="SE", help="Standard error of SCORE_A.")
+@click.option("--stderr-b", type=click.FloatRange(min=0.0), metavar="SE", help="Standard error of SCORE_B.")
+@click.option("--ci95-a", type=(float, float), metavar="LO HI", help="95% interval of SCORE_A (ratings).")
+@click.option("--ci95-b", type=(float, float), metavar="LO HI", help="95% interval of SCORE_B (ratings).")
+@click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: discovered config).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def noise(
+    benchmark: str,
+    score_a: float,
+    score_b: float,
+    items: int | None,
+    confidence: float | None,
+    correlation: float | None,
+    normalized: bool,
+    stderr_a: float | None,
+    stderr_b: float | None,
+    ci95_a: tuple[float, float] | None,
+    ci95_b: tuple[float, float] | None,
+    policy: Path | None,
+    fmt: str,
+) -> None:
+    """The noise floor of BENCHMARK and whether SCORE_A − SCORE_B clears it.
+
+    Scores are in the benchmark's unit: percentage points (0–100) for accuracy-like
+    benchmarks, the rating for Chatbot Arena (give --ci95-a/--ci95-b).
+
+    \b
+    Example:
+      selectcheck noise humaneval 72.6 68.9
+    """
+    from selectcheck.analysis.evidence import suggest_benchmark
+    from selectcheck.catalog import catalog_for
+    from selectcheck.compute import noise as stats
+    from selectcheck.errors import ConfigError
+    from selectcheck.policy_loader import load_policy
+
+    try:
+        loaded = load_policy(policy)
+        catalog = catalog_for({"benchmarks": loaded.catalog_files.get("benchmarks", ())})
+    except ConfigError as error:
+        _fail(str(error))
+    if confidence is None:
+        confidence = loaded.policy.confidence
+
+    entry = catalog.benchmarks.get(benchmark)
+    has_uncertainty = any(x is not None for x in (stderr_a, stderr_b, ci95_a, ci95_b))
+    if entry is None and items is None and not has_uncertainty:
+        suggestion = suggest_benchmark(catalog.benchmarks, benchmark)
+        hint = f"Did you mean `{suggestion}`? " if suggestion else ""
+        _fail(
+            f"unknown benchmark {benchmark!r}: its item count is not in the catalog",
+            f"{hint}Pass --n ITEMS for your own benchmark; `selectcheck noise --help` shows the options.",
+        )
+    if entry is not None and entry.aggregate and items is None and not has_uncertainty:
+        _fail(
+            f"{entry.name} ({entry.id}) averages {len(entry.components)} benchmarks "
+            f"({', '.join(entry.components)}) and has no item count, so no noise floor",
+            "Compare the models on the component benchmarks that measure your task.",
+        )
+    scale = entry.scale if entry is not None else "proportion"
+    lo, hi = entry.range if entry is not None else (0.0, 100.0)
+    for label, value in (("SCORE_A", score_a), ("SCORE_B", score_b)):
+        if not lo <= value <= hi:
+            name = entry.name if entry is not None else benchmark
+            unit = " (percentage points)" if scale == "proportion" else ""
+            _fail(
+                f"{label} {_num(value)} lies outside {name}'s range [{_num(lo)}, {_num(hi)}]{unit}",
+                "Give scores in the benchmark's own unit, as a record would.",
+            )
+
+    try:
+        verdict = stats.gap_verdict(
+            stats.Score(score_a, stderr=stderr_a, ci95=ci95_a, normalized=normalized),
+            stats.Score(score_b, stderr=stderr_b, ci95=ci95_b, normalized=normalized),
+            benchmark=entry.name if entry is not None else benchmark,
+            n=items if items is not None else (entry.n if entry is not None else None),
+            scale=scale,
+            chance=entry.chance if entry is not None else 0.0,
+            correlation=correlation,
+            confidence=confidence,
+        )
+    except ValueError as error:
+        _fail(str(error))
+    if verdict.method == "none":
+        _fail(
+            f"no noise floor can be computed: {verdict.detail}",
+            "Give --ci95-a and --ci95-b (or --stderr-a and --stderr-b) for ratings and judge "
+            "scores, or --n for an accuracy-like benchmark.",
+        )
+
+    min_n: int | None = None
+    if verdict.method in ("normal", "newcombe"):
+        try:
+            min_n = stats.min_n_for_gap(
+                score_a,
+                score_b,
+                confidence,
+                correlation=correlation,
+                chance=entry.chance if entry is not None else 0.0,
+                normalized=normalized,
+            )
+        except ValueError:
+            min_n = None
+
+    if fmt == "json":
+        click.echo(json.dumps(_as_json(benchmark, entry, score_a, score_b, verdict, min_n), indent=2))
+    else:
+        click.echo(_as_text(benchmark, entry, score_a, score_b, verdict, min_n), nl=False)
+
+
+def _as_json(
+    benchmark: str,
+    entry: BenchmarkEntry | None,
+    score_a: float,
+    score_b: float,
+    verdict: GapVerdict,
+    min_n: int | None,
+) -> dict[str, Any]:
+    return {
+        "benchmark": entry.id if entry is not None else benchmark,
+        "name": entry.name if entry is not None else benchmark,
+        "known": entry is not None,
+        "n": verdict.n_a if verdict.n_a == verdict.n_b else None,
+        "n_a": verdict.n_a,
+        "n_b": verdict.n_b,
+        "confidence": verdict.confidence,
+        "score_a": score_a,
+        "score_b": score_b,
+        "gap": round(verdict.gap, 6),
+        "floor": None if verdict.floor is None else round(verdict.floor, 6),
+        "significant": verdict.significant,
+        "verdict": "meaningful" if verdict.significant else "noise",
+        "method": verdict.method,
+        "correlation": verdict.correlation,
+        "normalized": verdict.normalized,
+        "min_n": min_n,
+        "summary": verdict.describe(),
+        "detail": verdict.detail,
+        "notes": list(verdict.notes),
+    }
+
+
+def _as_text(
+    benchmark: str,
+    entry: BenchmarkEntry | None,
+    score_a: float,
+    score_b: float,
+    verdict: GapVerdict,
+    min_n: int | None,
+) -> str:
+    level = f"{verdict.confidence * 100:g}%"
+    unit = "normalised points" if verdict.normalized else "points"
+    if entry is not None:
+        head = f"{entry.name} ({entry.id})"
+        metric = f", {entry.metric}"
+    else:
+        head, metric = f"{benchmark} (not in the catalog)", ""
+    if verdict.n_a is not None and verdict.n_a == verdict.n_b:
+        head += f", n={verdict.n_a:,}"
+    elif verdict.n_a is not None or verdict.n_b is not None:
+        head += f", n={verdict.n_a or '?'} and {verdict.n_b or '?'}"
+    how = _METHODS.get(verdict.method, verdict.method)
+    if verdict.method in ("normal", "newcombe"):
+        how = ("paired " if verdict.correlation else "unpaired ") + how
+    if verdict.correlation:
+        how += f", ρ={verdict.correlation:g}"
+    floor = "unknown" if verdict.floor is None else f"{_points(verdict.floor)} {unit}"
+    if verdict.significant:
+        conclusion = f"meaningful: the gap exceeds the noise floor at {level}"
+    else:
+        conclusion = f"noise: the gap is within the noise floor at {level}, a tie"
+    rows = [
+        ("benchmark", head + metric),
+        ("scores", f"A {_num(score_a)}, B {_num(score_b)}"),
+        ("gap", f"{_points(abs(verdict.gap))} {unit}" + (" (B ahead)" if verdict.gap < 0 else "")),
+        ("noise floor", f"{floor} ({how})"),
+        ("verdict", conclusion),
+    ]
+    if verdict.method in ("normal", "newcombe"):
+        if min_n is None:
+            rows.append(("smallest n", "none: a zero gap is never meaningful"))
+        else:
+            rows.append(("smallest n", f"{min_n:,} items per model would make this gap meaningful"))
+    lines = [f"{label:<12} {value}" for label, value in rows]
+    lines.extend(f"{'note':<12} {note}" for note in verdict.notes)
+    lines.append(f"{'':<12} {verdict.describe()}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""SC105 unknown-architecture: the chosen model's memory cannot be estimated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from selectcheck.rules.context import RecordContext
+from selectcheck.rules.registry import Finding, rule
+
+
+@rule(
+    code="SC105",
+    name="unknown-architecture",
+    severity="warning",
+    summary=(
+        "the chosen model is not in the catalog and has neither parameters nor architecture: memory cannot be estimated"
+    ),
+    explanation="""
+        The memory rules (SC101, SC102) need the chosen model's size, and the KV cache and
+        activations need its shape. selectcheck takes them, in this order, from the
+        candidate's `architecture` (inline `config.json` fields, or `config:` naming a local
+        `config.json` relative to the repository root), from the model catalog, or from a
+        bare `parameters` count (the KV cache and activations are then approximated with a
+        typical decoder of that size). A private or new model with none of these cannot be
+        checked, so the memory fit of the decision goes unverified.
+
+        The rule also reports an `architecture` that is given but cannot be used (the config
+        file is missing, outside the repository, not JSON, or lacks a required key such as
+        `num_hidden_layers`), and says which fallback, if any, the estimate used instead.
+    """,
+    failing="""
+        candidates:
+          - model: acme/contract-extractor-13b
+            license: apache-2.0
+        decision:
+          chosen: acme/contract-extractor-13b
+    """,
+    passing="""
+        candidates:
+          - model: acme/contract-extractor-13b
+            license: apache-2.0
+            architecture: {config: models/contract-extractor-13b/config.json}
+        decision:
+          chosen: acme/contract-extractor-13b
+    """,
+)
+def unknown_architecture(ctx: RecordContext) -> Iterator[Finding]:
+    from selectcheck.analysis.candidates import chosen_index, resolve_architecture
+
+    index = chosen_index(ctx)
+    if index is None:
+        return
+    model = ctx.record.candidates[index].model
+    resolved = resolve_architecture(ctx, index)
+    if resolved.error is not None:
+        fallback = {
+            "catalog": "the estimate uses the model catalog's architecture instead",
+            "parameters": "the estimate falls back to the parameter count (KV cache and activations approximated)",
+        }.get(resolved.source, "memory cannot be estimated")
+        yield Finding(
+            resolved.pointer,
+            f"the architecture given for the chosen model {model} cannot be used: {resolved.error}; {fallback}",
+            "Point `config` at the model's config.json inside the repository (path relative to the repository "
+            "root), or give the fields inline.",
+        )
+        return
+    if resolved.source == "unknown":
+        yield Finding(
+            f"/candidates/{index}/model",
+            f"the chosen model {model} is not in the model catalog and has neither `parameters` nor "
+            "`architecture`, so its memory on the workloads cannot be estimated",
+            "Add `architecture: {config: path/to/config.json}` (the model's Hugging Face config.json, committed "
+            "to the repository) or at least `parameters: <total count>` to the candidate, or add the model to your "
+            "policy's model catalog.",
+        )
