@@ -92,6 +92,23 @@ def test_fresh_record_parses_passes_schema_and_asks_only_for_scores(project: Pat
     assert _codes(project) == ["SC201"]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--model", CODER, "--gpu", "L40S"],
+        ["--model", LLAMA, "--gpu", "A100-80GB", "--count", "2", "--mode", "qlora"],
+        ["--model", "acme/private-7b", "--gpu", "L4"],
+    ],
+)
+def test_the_records_estimate_hint_runs(project: Path, args: list[str]) -> None:
+    assert _new(project, "Hint", "--task", "code", *args).exit_code == 0
+    text = _only_record(project).read_text(encoding="utf-8")
+    (hint,) = [line for line in text.splitlines() if line.startswith("#   selectcheck estimate ")]
+    argv = hint.removeprefix("#   selectcheck ").replace("--parameters N", "--parameters 7e9").split()
+    result = invoke(argv, project)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
 def test_accepting_the_fresh_record_asks_for_the_own_evaluation(project: Path) -> None:
     _new(project, "Coder", "--task", "code", "--model", CODER, "--gpu", "L40S")
     path = _only_record(project)

@@ -8,34 +8,46 @@ script, so no input can become shell code. This module then
 1. builds the ``selectcheck validate`` argument list (``paths`` and ``extra-args`` are
    split with :func:`shlex.split`, never by a shell; the paths come after ``--`` so a
    path can never be read as an option);
-2. runs ``validate`` in this process, asking for github annotations on stdout, the
-   markdown report (appended to ``$GITHUB_STEP_SUMMARY``), a JSON report (for the counts)
-   and, when ``sarif-file`` is set, SARIF;
+2. runs ``validate`` in this process, writing the github annotations, the markdown
+   report (appended to ``$GITHUB_STEP_SUMMARY``), a JSON report (for the counts) and,
+   when ``sarif-file`` is set, SARIF to files;
 3. writes the outputs ``errors``, ``warnings`` and ``sarif-file`` to ``$GITHUB_OUTPUT`` in
    the multi-line-safe ``name<<DELIMITER`` form;
 4. exits with validate's exit code (0 pass, 1 findings that fail, 2 usage or configuration
    error), so the step fails exactly when the command would.
 
-Everything this module itself prints is built from fixed words and integers: no input or
-record text reaches a line of the log except through validate's escaped annotations.
+The log. The runner treats a line that starts with ``::`` as a workflow command, and
+record text comes from pull requests. So the step's log is built in two parts: first
+whatever else validate printed (``extra-args`` may ask for ``--format text``; errors go to
+stderr), captured and passed line by line through
+:func:`~selectcheck.reporters.sanitize.safe_line`, so none of those lines can be a command;
+then the annotations file that the github reporter wrote, whose every line is an escaped
+annotation or the closing count line by construction. Whatever this module prints itself
+is built from fixed words and integers.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import secrets
 import shlex
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0", ""})
+# How the runner splits a log into lines.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class InputError(Exception):
@@ -91,16 +103,29 @@ def base_ref(environ: Mapping[str, str]) -> str | None:
     return ref or None
 
 
-def build_argv(inputs: ActionInputs, environ: Mapping[str, str], json_report: Path, markdown_report: Path) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Reports:
+    """Where validate writes the reports the action reads back."""
+
+    annotations: Path
+    markdown: Path
+    json: Path
+
+    @classmethod
+    def under(cls, directory: Path) -> Reports:
+        return cls(directory / "annotations.txt", directory / "summary.md", directory / "report.json")
+
+
+def build_argv(inputs: ActionInputs, environ: Mapping[str, str], reports: Reports) -> list[str]:
     """The ``selectcheck`` argument list for these inputs (without the program name)."""
     argv = [
         "validate",
         "--format",
-        "github",
+        f"github={reports.annotations}",
         "--format",
-        f"markdown={markdown_report}",
+        f"markdown={reports.markdown}",
         "--format",
-        f"json={json_report}",
+        f"json={reports.json}",
     ]
     if inputs.sarif_file:
         argv += ["--format", f"sarif={inputs.sarif_file}"]
@@ -118,18 +143,31 @@ def build_argv(inputs: ActionInputs, environ: Mapping[str, str], json_report: Pa
     return argv
 
 
-def run_selectcheck(argv: Sequence[str]) -> int:
-    """Run the ``selectcheck`` command line in this process and return its exit code."""
+def run_selectcheck(argv: Sequence[str]) -> tuple[int, str, str]:
+    """Run the ``selectcheck`` command line in this process: (exit code, stdout, stderr)."""
     from selectcheck.cli import main
 
-    try:
-        main(args=list(argv), prog_name="selectcheck")
-    except SystemExit as exc:
-        code = exc.code
-        if code is None:
-            return EXIT_OK
-        return code if isinstance(code, int) else EXIT_CONFIG
-    return EXIT_OK
+    out, err = io.StringIO(), io.StringIO()
+    code: int = EXIT_OK
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(args=list(argv), prog_name="selectcheck")
+        except SystemExit as exc:
+            if exc.code is not None:
+                code = exc.code if isinstance(exc.code, int) else EXIT_CONFIG
+    return code, out.getvalue(), err.getvalue()
+
+
+def echo_safely(text: str, stream: TextIO) -> None:
+    """Print captured output so that no line of it can be read as a workflow command."""
+    from selectcheck.reporters.sanitize import safe_line
+
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    for line in lines:
+        stream.write(safe_line(line) + "\n")
+    stream.flush()
 
 
 def write_outputs(path: str, outputs: Mapping[str, str]) -> None:
@@ -169,28 +207,32 @@ def run(environ: Mapping[str, str] = os.environ) -> int:
     """Run the action: inputs from ``environ``, outputs to ``$GITHUB_OUTPUT``."""
     try:
         inputs = read_inputs(environ)
+        if inputs.sarif_file:
+            sarif = Path(inputs.sarif_file)
+            sarif.parent.mkdir(parents=True, exist_ok=True)
+            if sarif.is_file():  # a file left from an earlier step must not pass for this run's report
+                sarif.unlink()
     except InputError as exc:
         _annotate_failure(str(exc))
         return EXIT_CONFIG
-    if inputs.sarif_file:
-        sarif = Path(inputs.sarif_file)
-        sarif.parent.mkdir(parents=True, exist_ok=True)
-        if sarif.is_file():  # a file left from an earlier step must not pass for this run's report
-            sarif.unlink()
+    except OSError:
+        _annotate_failure("the directory for input sarif-file cannot be created")
+        return EXIT_CONFIG
     if inputs.changed_only and base_ref(environ) is None:
         print("selectcheck: changed-only applies to pull requests; checking every record", flush=True)
     with tempfile.TemporaryDirectory(prefix="selectcheck-action-", dir=environ.get("RUNNER_TEMP") or None) as tmp:
-        json_report = Path(tmp) / "report.json"
-        markdown_report = Path(tmp) / "summary.md"
-        argv = build_argv(inputs, environ, json_report, markdown_report)
-        sys.stdout.flush()
-        code = run_selectcheck(argv)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        reports = Reports.under(Path(tmp))
+        code, out, err = run_selectcheck(build_argv(inputs, environ, reports))
+        echo_safely(out, sys.stdout)
+        echo_safely(err, sys.stderr)
+        if reports.annotations.is_file():
+            # Written by the github reporter: escaped annotations and the count line only.
+            sys.stdout.write(reports.annotations.read_text(encoding="utf-8"))
+            sys.stdout.flush()
         summary_path = environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
-            _append(summary_path, markdown_report)
-        outputs = _counts(json_report)
+            _append(summary_path, reports.markdown)
+        outputs = _counts(reports.json)
     if inputs.sarif_file and Path(inputs.sarif_file).is_file():
         outputs["sarif-file"] = inputs.sarif_file
     output_path = environ.get("GITHUB_OUTPUT")

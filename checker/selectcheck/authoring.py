@@ -324,9 +324,7 @@ def _workloads(out: _Lines, new: NewRecord) -> None:
     training = mode != "inference"
     out.add("# Step 1, infrastructure: each workload must fit the memory you really have, with the")
     out.add("# context and batch you really need (the KV cache grows with context × batch). Check with")
-    first = new.models[0].name if new.models else "MODEL"
-    gpu = new.hardware.gpu if new.hardware is not None and new.hardware.gpu else "GPU"
-    out.add(f"#   selectcheck estimate {first} --mode {mode} --context {new.context_length} --gpu {gpu}")
+    out.add(f"#   {estimate_command(new)}")
     out.add("workloads:")
     out.add(f"  - name: {'fine-tune' if training else 'serving'}")
     out.add(f"    mode: {mode}", "inference | lora | qlora | full-finetune")
@@ -372,6 +370,25 @@ def _workloads(out: _Lines, new: NewRecord) -> None:
         out.add("  #   precision: awq-int4")
         out.add(f"  #   context_length: {new.context_length}")
     out.add()
+
+
+def estimate_command(new: NewRecord) -> str:
+    """The `selectcheck estimate` call for the first candidate on the record's hardware."""
+    first = new.models[0] if new.models else None
+    words = ["selectcheck estimate", first.name if first is not None else "MODEL"]
+    if first is None or first.entry is None:
+        words.append("--parameters N")
+    words += [f"--mode {new.mode}", f"--context {new.context_length}"]
+    hardware = new.hardware
+    if hardware is None:
+        words.append("--gpu GPU")
+    elif hardware.vram_gb is not None:
+        words.append(f"--vram-gb {hardware.vram_gb:g}")
+    elif hardware.gpu is not None:
+        words.append(f"--gpu {hardware.gpu}")
+    if hardware is not None and hardware.count > 1:
+        words.append(f"--count {hardware.count}")
+    return " ".join(words)
 
 
 def _candidates(out: _Lines, new: NewRecord) -> None:

@@ -286,61 +286,49 @@ class CheckSession:
         max_days = self.loaded_policy.policy.waivers.max_days
         for index, waiver in enumerate(record.waivers):
             pointer = f"/waivers/{index}"
-            if waiver.expires < today:
+
+            def report(code: str, field: str, message: str, help: str, pointer: str = pointer) -> None:
                 extra.append(
-                    self._diag(
-                        "SC406",
-                        doc,
-                        doc.locate(f"{pointer}/expires"),
-                        f"{pointer}/expires",
-                        f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()}",
-                        "Fix the finding, or renew the waiver with a new approval and expiry date.",
-                    )
+                    self._diag(code, doc, doc.locate(f"{pointer}/{field}"), f"{pointer}/{field}", message, help)
                 )
-                continue
+
             limit = record.date + datetime.timedelta(days=max_days)
-            if waiver.expires > limit:
-                extra.append(
-                    self._diag(
-                        "SC406",
-                        doc,
-                        doc.locate(f"{pointer}/expires"),
-                        f"{pointer}/expires",
-                        f"the waiver of {waiver.rule} runs to {waiver.expires.isoformat()}, more than the "
-                        f"policy's {max_days} days after the record's date ({limit.isoformat()})",
-                        f"Set `expires` on or before {limit.isoformat()}; renew it when it runs out.",
-                    )
+            if waiver.expires < today:
+                report(
+                    "SC406",
+                    "expires",
+                    f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()}",
+                    "Fix the finding, or renew the waiver with a new approval and expiry date.",
                 )
-                continue
-            if waiver.rule.startswith("SC0"):
-                extra.append(
-                    self._diag(
-                        "SC407",
-                        doc,
-                        doc.locate(f"{pointer}/rule"),
-                        f"{pointer}/rule",
-                        f"{waiver.rule} cannot be waived: SC0xx findings mean the record cannot be read",
-                        "Fix the file instead and delete this waiver.",
-                    )
+            elif waiver.expires > limit:
+                report(
+                    "SC406",
+                    "expires",
+                    f"the waiver of {waiver.rule} runs to {waiver.expires.isoformat()}, more than the "
+                    f"policy's {max_days} days after the record's date ({limit.isoformat()})",
+                    f"Set `expires` on or before {limit.isoformat()}; renew it when it runs out.",
                 )
-                continue
-            matched = [d for d in diags if d.code == waiver.rule and not d.waived]
-            rule = all_rules().get(waiver.rule)
-            history_rule = rule is not None and rule.stage == "git"  # judged by history.check
-            if not matched and not history_rule:
-                extra.append(
-                    self._diag(
+            elif waiver.rule.startswith("SC0"):
+                report(
+                    "SC407",
+                    "rule",
+                    f"{waiver.rule} cannot be waived: SC0xx findings mean the record cannot be read",
+                    "Fix the file instead and delete this waiver.",
+                )
+            else:
+                matched = [d for d in diags if d.code == waiver.rule and not d.waived]
+                rule = all_rules().get(waiver.rule)
+                history_rule = rule is not None and rule.stage == "git"  # judged by history.check
+                if not matched and not history_rule:
+                    report(
                         "SC407",
-                        doc,
-                        doc.locate(f"{pointer}/rule"),
-                        f"{pointer}/rule",
+                        "rule",
                         f"the waiver of {waiver.rule} is unused: the rule no longer fires for this record",
                         "Delete the waiver; it would silently hide a future finding.",
                     )
-                )
-            for diag in matched:
-                diag.waived = True
-                diag.waiver_reason = f"{waiver.reason} (approved by {waiver.approved_by}, until {waiver.expires})"
+                for diag in matched:
+                    diag.waived = True
+                    diag.waiver_reason = f"{waiver.reason} (approved by {waiver.approved_by}, until {waiver.expires})"
         for diag in extra:
             setting = self.loaded_policy.policy.rules.get(diag.code)
             if setting is not None and setting != "off":

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 import yaml
-
-from selectcheck.action import ActionInputs, build_argv, read_inputs, write_outputs
 from tests.conftest import REPO, copy_base, invoke
+
+from selectcheck.action import ActionInputs, Reports, build_argv, read_inputs, write_outputs
 
 ACTION_FILE = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -351,6 +351,9 @@ def test_changed_only_checks_the_pull_requests_records(project: Path) -> None:
     assert "0002-bad.yaml" not in run.stdout
 
 
+REPORTS = Reports.under(Path("tmp"))
+
+
 def test_build_argv() -> None:
     inputs = read_inputs(
         {
@@ -362,15 +365,15 @@ def test_build_argv() -> None:
             "INPUT_EXTRA_ARGS": "--ignore SC207",
         }
     )
-    argv = build_argv(inputs, {"GITHUB_BASE_REF": "main"}, Path("r.json"), Path("s.md"))
+    argv = build_argv(inputs, {"GITHUB_BASE_REF": "main"}, REPORTS)
     assert argv[0] == "validate"
     assert argv[-3:] == ["--", "records/a.yaml", "b c.yaml"]
     joined = " ".join(argv)
     assert "--format sarif=out.sarif" in joined and "--policy p.yaml" in joined and "--strict" in argv
     assert "--changed-since origin/main" in joined and "--ignore SC207" in joined
     # Outside a pull request, changed-only has no base to compare with: everything is checked.
-    assert "--changed-since" not in build_argv(inputs, {}, Path("r.json"), Path("s.md"))
-    assert "--" not in build_argv(ActionInputs(), {}, Path("r.json"), Path("s.md"))
+    assert "--changed-since" not in build_argv(inputs, {}, REPORTS)
+    assert "--" not in build_argv(ActionInputs(), {}, REPORTS)
 
 
 def test_outputs_are_multiline_safe(tmp_path: Path) -> None:

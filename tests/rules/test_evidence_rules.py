@@ -463,3 +463,14 @@ def test_sc410_message(tmp_path: Path) -> None:
         "the own evaluation has n=40 items, under the policy minimum of 100; two results near "
         "72.5% need a 19.6-point gap to differ at 95% (at n=100: 12.4 points)"
     )
+
+
+def test_sc207_example_record_is_covered_by_its_own_evaluation(tmp_path: Path) -> None:
+    """records/0002: the 3B model is within noise of the 8B on TruthfulQA and IFEval; only the
+    own evaluation (78.0 vs 64.3 at n=300, floor 7.2) justifies the larger model."""
+    text = (REPO / "records" / "0002-support-bot.yaml").read_text(encoding="utf-8")
+    assert not of(check(tmp_path / "a", text), "SC207")
+    without = text[: text.index("own_evaluation:")].replace("status: accepted", "status: proposed")
+    (found,) = of(check(tmp_path / "b", without), "SC207")
+    assert "meta-llama/Llama-3.2-3B-Instruct (3.2B parameters)" in found["message"]
+    assert "TruthfulQA MC2 54 vs 50.3 (a 3.7-point gap; at n=817 the 95% noise floor is 4.8 points)" in found["message"]

@@ -269,6 +269,7 @@ PART_LABELS = {
     "optimizer": "the optimizer state",
     "overhead": "the runtime overhead",
 }
+_PLURAL_PARTS = ("weights", "activations", "gradients")
 # Precisions that need bf16 tensor cores; a bigger card without them is no fix.
 _BF16_PRECISIONS = ("bf16", "mixed")
 # More GPUs of the same card are tried up to one node's worth.
@@ -305,6 +306,18 @@ def budget_phrase(ctx: RecordContext, workload: Workload, card: Card, budget: in
             f"({format_gb(card.total_bytes)} × {factor:.2f} gpu_memory_utilization)"
         )
     return f"{format_gb(budget)} usable on {where} ({format_gb(card.total_bytes)} × {factor:.2f})"
+
+
+def largest_part_phrase(estimate: MemoryEstimate) -> str:
+    """`the KV cache is the largest part (12.1 GB)`."""
+    name, size = largest_part(estimate)
+    verb = "are" if name in _PLURAL_PARTS else "is"
+    return f"{PART_LABELS[name]} {verb} the largest part ({format_gb(size)})"
+
+
+def with_article(gpu_id: str) -> str:
+    """`an L4`, `an H100-80GB`, `a T4`: the article goes by how the first letter is spoken."""
+    return f"an {gpu_id}" if gpu_id[:1].upper() in "AEFHILMNORSX" else f"a {gpu_id}"
 
 
 def approximation_note(estimate: MemoryEstimate) -> str:
@@ -406,7 +419,7 @@ def fix_help(
     count = workload.hardware.count
     if alternative is not None:
         gpu_id, gpu_budget = alternative
-        where = f"{count} × {gpu_id}" if count > 1 else f"a {gpu_id}"
+        where = f"{count} × {gpu_id}" if count > 1 else with_article(gpu_id)
         lead = "Or keep the workload as it is on" if sentences else "Use"
         sentences.append(
             f"{lead} {where}: {format_gb(estimate.total_bytes)} per GPU is within its {format_gb(gpu_budget)} budget."

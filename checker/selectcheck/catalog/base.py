@@ -9,9 +9,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from typing import Generic, Protocol, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
@@ -26,6 +26,15 @@ class CatalogModel(BaseModel):
     (catalogs are our own data and must stay exact), values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def list_to_tuple(value: Any) -> Any:
+    """CatalogModel is strict, which refuses a list for a tuple; YAML only has lists."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+# A tuple field that YAML may write as a list.
+Ids = Annotated[tuple[str, ...], BeforeValidator(list_to_tuple)]
 
 
 class HasAliases(Protocol):

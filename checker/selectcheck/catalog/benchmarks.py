@@ -12,11 +12,11 @@ four options), because the leaderboard normalisation it feeds is written that wa
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from selectcheck.catalog.base import AliasIndex, CatalogModel, normalize_id
+from selectcheck.catalog.base import AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
 
 __all__ = [
     "BenchmarkCatalogFile",
@@ -25,14 +25,10 @@ __all__ = [
 ]
 
 
-def _list_to_tuple(value: Any) -> Any:
-    # CatalogModel is strict, and strict pydantic refuses a list for a tuple field. YAML
-    # only has lists, so sequences are converted here; element types stay strict.
-    return tuple(value) if isinstance(value, list) else value
 
 
-_Ids = Annotated[tuple[str, ...], BeforeValidator(_list_to_tuple)]
-_Range = Annotated[tuple[float, float], BeforeValidator(_list_to_tuple)]
+_Ids = Ids
+_Range = Annotated[tuple[float, float], BeforeValidator(list_to_tuple)]
 
 ScaleKind = Literal["proportion", "rating", "score"]
 
@@ -168,7 +164,7 @@ class BenchmarkCatalogFile(CatalogModel):
     catalog_version: Literal[1] = Field(
         description="Version of the catalog format; only 1 exists.",
     )
-    benchmarks: Annotated[tuple[BenchmarkEntry, ...], BeforeValidator(_list_to_tuple)] = Field(
+    benchmarks: Annotated[tuple[BenchmarkEntry, ...], BeforeValidator(list_to_tuple)] = Field(
         description="The benchmarks. Ids and aliases must be unique across the file.",
     )
 

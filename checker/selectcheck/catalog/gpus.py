@@ -11,24 +11,21 @@ estimates with that total when it is known (:meth:`GpuEntry.total_bytes`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
-from selectcheck.catalog.base import AliasIndex, CatalogModel, normalize_id
+from selectcheck.catalog.base import AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
 
 __all__ = ["GpuCatalogFile", "GpuEntry", "load_gpu_catalog"]
 
 MIB = 1024 * 1024
 
 
-def _list_to_tuple(value: Any) -> Any:
-    # CatalogModel is strict, which refuses a list for a tuple; YAML only has lists.
-    return tuple(value) if isinstance(value, list) else value
 
 
-_Ids = Annotated[tuple[str, ...], BeforeValidator(_list_to_tuple)]
+_Ids = Ids
 _URL = r"^https?://\S+$"
 
 
@@ -100,7 +97,7 @@ class GpuCatalogFile(CatalogModel):
     """`policy/catalog/gpus.yaml`: the GPUs records may name."""
 
     catalog_version: Literal[1] = Field(description="Format version of this catalog file.")
-    gpus: Annotated[tuple[GpuEntry, ...], BeforeValidator(_list_to_tuple)] = Field(description="The GPU entries.")
+    gpus: Annotated[tuple[GpuEntry, ...], BeforeValidator(list_to_tuple)] = Field(description="The GPU entries.")
 
     @model_validator(mode="after")
     def _unique_names(self) -> GpuCatalogFile:

@@ -11,12 +11,12 @@ that reads a record's local `config.json` (:func:`architecture_from_hf_config`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
-from selectcheck.catalog.base import AliasIndex, CatalogModel, normalize_id
+from selectcheck.catalog.base import AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
 from selectcheck.compute.architecture import (
     Architecture,
     architecture_from_hf_config,
@@ -26,12 +26,9 @@ from selectcheck.compute.architecture import (
 __all__ = ["ModelCatalogFile", "ModelConfig", "ModelEntry", "load_model_catalog"]
 
 
-def _list_to_tuple(value: Any) -> Any:
-    # CatalogModel is strict, which refuses a list for a tuple; YAML only has lists.
-    return tuple(value) if isinstance(value, list) else value
 
 
-_Ids = Annotated[tuple[str, ...], BeforeValidator(_list_to_tuple)]
+_Ids = Ids
 _URL = r"^https?://\S+$"
 _Pos = Annotated[int, Field(gt=0)]
 
@@ -174,7 +171,7 @@ class ModelCatalogFile(CatalogModel):
     """`policy/catalog/models.yaml`: the models selectcheck knows."""
 
     catalog_version: Literal[1] = Field(description="Format version of this catalog file.")
-    models: Annotated[tuple[ModelEntry, ...], BeforeValidator(_list_to_tuple)] = Field(description="The model entries.")
+    models: Annotated[tuple[ModelEntry, ...], BeforeValidator(list_to_tuple)] = Field(description="The model entries.")
 
     @model_validator(mode="after")
     def _unique_names(self) -> ModelCatalogFile:

@@ -298,7 +298,8 @@ def _gb(value: int | float) -> str:
 
 
 def _settings(workload: MemoryWorkload) -> str:
-    parts = [workload.mode, f"{workload.precision} weights"]
+    weights = workload.base_precision
+    parts = [workload.mode, f"{weights} base weights" if workload.mode in ("lora", "qlora") else f"{weights} weights"]
     if workload.mode == "inference":
         parts.append(f"{workload.resolved_kv_cache_precision} KV cache")
     parts.append(f"context {workload.context_length:,} × batch {workload.batch_size}")
@@ -334,7 +335,7 @@ def _text_report(
     for key, size in result.parts().items():
         mark = "*" if key in result.approximated else " "
         share = size / total if total else 0.0
-        lines.append(f"{key:<{width}}  {size / GB:>9.2f}  {share:>6.1%}{mark}")
+        lines.append(f"{key:<{width}}  {size / GB:>9.2f}  {share:>6.1%}{mark}".rstrip())
     where = "per GPU" if workload.gpu_count == 1 else f"per GPU, each of {workload.gpu_count}"
     lines.append(f"{'total':<{width}}  {total / GB:>9.2f}  {1:>6.1%}  peak {where}")
     if result.approximated:

@@ -60,6 +60,10 @@ def _register(rule_obj: Rule) -> None:
     _REGISTRY[rule_obj.code] = rule_obj
 
 
+def _info(code: str, name: str, severity: str, summary: str, explanation: str, failing: str, passing: str) -> RuleInfo:
+    return RuleInfo(code, name, Severity(severity), summary, _clean(explanation), _clean(failing), _clean(passing))
+
+
 def rule(
     *,
     code: str,
@@ -73,15 +77,7 @@ def rule(
     """Register a record rule: `check(ctx)` yields `Finding`s."""
 
     def decorate(check: CheckFunction) -> CheckFunction:
-        _register(
-            Rule(
-                RuleInfo(
-                    code, name, Severity(severity), summary, _clean(explanation), _clean(failing), _clean(passing)
-                ),
-                check,
-                "record",
-            )
-        )
+        _register(Rule(_info(code, name, severity, summary, explanation, failing, passing), check, "record"))
         return check
 
     return decorate
@@ -99,13 +95,7 @@ def stage_rule(
     stage: str,
 ) -> None:
     """Register a code that a pipeline stage emits (no rule function)."""
-    _register(
-        Rule(
-            RuleInfo(code, name, Severity(severity), summary, _clean(explanation), _clean(failing), _clean(passing)),
-            None,
-            stage,
-        )
-    )
+    _register(Rule(_info(code, name, severity, summary, explanation, failing, passing), None, stage))
 
 
 @cache

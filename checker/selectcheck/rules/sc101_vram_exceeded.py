@@ -68,14 +68,13 @@ from selectcheck.rules.registry import Finding, rule
 )
 def vram_exceeded(ctx: RecordContext) -> Iterator[Finding]:
     from selectcheck.analysis.candidates import (
-        PART_LABELS,
         approximation_note,
         budget_phrase,
         chosen_fits,
         chosen_index,
         fix_help,
         format_gb,
-        largest_part,
+        largest_part_phrase,
         record_workload_memory,
         vllm_kv_note,
     )
@@ -98,11 +97,10 @@ def vram_exceeded(ctx: RecordContext) -> Iterator[Finding]:
         estimate, card, budget = fit.estimate, fit.card, fit.budget_bytes
         if estimate is None or card is None or budget is None or fit.fits:
             continue
-        part, size = largest_part(estimate)
         message = (
             f"workload {workload.name!r}: estimated peak {format_gb(estimate.total_bytes)} per GPU exceeds the "
-            f"{budget_phrase(ctx, workload, card, budget)}; {PART_LABELS[part]} is the largest part "
-            f"({format_gb(size)}){approximation_note(estimate)}{vllm_kv_note(workload, estimate, budget)}"
+            f"{budget_phrase(ctx, workload, card, budget)}; {largest_part_phrase(estimate)}"
+            f"{approximation_note(estimate)}{vllm_kv_note(workload, estimate, budget)}"
         )
         goal = f"the {format_gb(budget)} budget"
         yield Finding(

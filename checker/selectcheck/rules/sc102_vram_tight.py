@@ -51,14 +51,13 @@ from selectcheck.rules.registry import Finding, rule
 )
 def vram_tight(ctx: RecordContext) -> Iterator[Finding]:
     from selectcheck.analysis.candidates import (
-        PART_LABELS,
         approximation_note,
         budget_phrase,
         chosen_fits,
         chosen_index,
         fix_help,
         format_gb,
-        largest_part,
+        largest_part_phrase,
         record_workload_memory,
     )
 
@@ -72,14 +71,13 @@ def vram_tight(ctx: RecordContext) -> Iterator[Finding]:
         if not fit.tight or estimate is None or card is None or budget is None or warn is None:
             continue
         workload = ctx.record.workloads[index]
-        part, size = largest_part(estimate)
         free = card.total_bytes - estimate.total_bytes
         message = (
             f"workload {workload.name!r}: estimated peak {format_gb(estimate.total_bytes)} per GPU fits the "
             f"{budget_phrase(ctx, workload, card, budget)}, but only {format_gb(free)} "
             f"({free / card.total_bytes:.0%}) of the card stays free, under the policy's "
-            f"{vram.warn_headroom:.0%} margin (warning above {format_gb(warn)}); {PART_LABELS[part]} is the "
-            f"largest part ({format_gb(size)}){approximation_note(estimate)}"
+            f"{vram.warn_headroom:.0%} margin (warning above {format_gb(warn)}); "
+            f"{largest_part_phrase(estimate)}{approximation_note(estimate)}"
         )
         goal = f"the {format_gb(warn)} warning line"
         fix = fix_help(ctx, candidate, index, warn, vram.warn_headroom, goal=goal)
