@@ -48,6 +48,8 @@ _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0", ""})
 # How the runner splits a log into lines.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Colour (SGR) sequences from `--color always`: dropped rather than shown as U+FFFD.
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class InputError(Exception):
@@ -166,7 +168,7 @@ def echo_safely(text: str, stream: TextIO) -> None:
     if lines and lines[-1] == "":
         lines.pop()
     for line in lines:
-        stream.write(safe_line(line) + "\n")
+        stream.write(safe_line(_SGR.sub("", line)) + "\n")
     stream.flush()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +91,18 @@ def rule_table_markdown() -> str:
 SECTIONS = {"record-reference": record_reference, "rule-table": rule_table_markdown}
 
 
+def _constant(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement taken literally (generated text may contain backslashes)."""
+    return lambda _match: replacement
+
+
 def render_readme(text: str) -> str:
     for name, build in SECTIONS.items():
         begin, end = BEGIN.format(name=name), END.format(name=name)
         pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
         if not pattern.search(text):
             raise ValueError(f"README lacks the markers of the generated section {name!r}")
-        replacement = f"{begin}\n{build()}\n{end}"
-        text = pattern.sub(lambda _match: replacement, text)
+        text = pattern.sub(_constant(f"{begin}\n{build()}\n{end}"), text)
     return text
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from selectcheck import __version__
+from selectcheck.analysis.candidates import record_workload_memory
 from selectcheck.catalog import Catalog, catalog_for
 from selectcheck.diagnostics import (
     FILE_START,
@@ -188,7 +189,8 @@ class CheckSession:
                 options=self.options,
             )
             raw.extend(self._run_rules(context))
-            result.memory = list(context.memo("workload_memory", list))
+            # The markdown report's memory chart, whether or not SC101/SC102 ran (memoised).
+            result.memory = list(record_workload_memory(context))
         result.diagnostics = self._finish(raw, record, doc)
         if result.diagnostics:
             result.keep_source(doc.lines)

@@ -48,7 +48,6 @@ class DetectedGpu:
     index: int
     name: str  # e.g. "NVIDIA H100 80GB HBM3"
     total_bytes: int  # nvmlDeviceGetMemoryInfo().total
-    driver_version: str | None = None
 
     @property
     def total_mib(self) -> int:
@@ -70,9 +69,17 @@ def _reason(error: BaseException) -> str:
     return text or f"NVML error {getattr(error, 'value', '?')}"
 
 
-def detect_gpus() -> list[DetectedGpu]:
-    """Every NVIDIA GPU of this machine (possibly none). Raises :class:`ConfigError` when
-    `pynvml` or the driver is missing or NVML fails."""
+@dataclass(frozen=True, slots=True)
+class NvmlReport:
+    """What NVML says about this machine."""
+
+    driver_version: str
+    gpus: list[DetectedGpu]
+
+
+def read_nvml() -> NvmlReport:
+    """The driver version and every NVIDIA GPU of this machine (possibly none). Raises
+    :class:`ConfigError` when `pynvml` or the driver is missing or NVML fails."""
     try:
         import pynvml
     except ImportError:
@@ -94,13 +101,19 @@ def detect_gpus() -> list[DetectedGpu]:
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
             name = _text(pynvml.nvmlDeviceGetName(handle))
             total = int(pynvml.nvmlDeviceGetMemoryInfo(handle).total)
-            gpus.append(DetectedGpu(index, name, total, driver))
-        return gpus
+            gpus.append(DetectedGpu(index, name, total))
+        return NvmlReport(driver, gpus)
     except pynvml.NVMLError as error:
         raise ConfigError(f"cannot read the local GPUs: NVML failed ({_reason(error)})", help=_HELP) from None
     finally:
         with contextlib.suppress(pynvml.NVMLError):
             pynvml.nvmlShutdown()
+
+
+def detect_gpus() -> list[DetectedGpu]:
+    """Every NVIDIA GPU of this machine (possibly none), for `validate --detect-hardware`.
+    Raises :class:`ConfigError` when `pynvml` or the driver is missing or NVML fails."""
+    return read_nvml().gpus
 
 
 def _tokens(text: str) -> set[str]:

@@ -238,6 +238,10 @@ def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> Workl
         estimate = estimate_memory(memory_workload(workload), resolved.architecture, resolved.parameters)
     except (MemoryWorkloadError, ArchitectureError, ValueError) as exc:
         return WorkloadFit(None, card, budget, warn, str(exc))
+    except ArithmeticError:  # absurd sizes overflow float arithmetic
+        tokens = workload.context_length * workload.batch_size
+        reason = f"context_length × batch_size ({len(str(tokens))}-digit token count) is too large to estimate"
+        return WorkloadFit(None, card, budget, warn, reason)
     return WorkloadFit(estimate, card, budget, warn)
 
 
@@ -381,7 +385,7 @@ def more_gpus(ctx: RecordContext, candidate_index: int, workload: Workload, budg
     while count <= max(MAX_GPUS_PER_NODE, base.gpu_count):
         try:
             total = estimate_memory(base.replace(gpu_count=count), resolved.architecture, resolved.parameters)
-        except (MemoryWorkloadError, ArchitectureError, ValueError):
+        except (MemoryWorkloadError, ArchitectureError, ValueError, ArithmeticError):
             return None
         if total.total_bytes <= budget:
             return count, total.total_bytes
@@ -411,7 +415,7 @@ def fix_help(
         fix = suggest_fix(
             memory_workload(workload), budget, resolved.architecture, resolved.parameters, gpus=(), headroom=headroom
         )
-    except (MemoryWorkloadError, ArchitectureError, ValueError):
+    except (MemoryWorkloadError, ArchitectureError, ValueError, ArithmeticError):
         fix = None
     if fix is not None:
         sentences.append(fix.message)

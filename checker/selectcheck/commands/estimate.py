@@ -176,6 +176,8 @@ def estimate(
         _fail(error.message, error.help)
     except (MemoryWorkloadError, ArchitectureError, ValueError) as error:
         _fail(str(error), "See `selectcheck estimate --help` for the flags and their values.")
+    except ArithmeticError:
+        _fail("--context × --batch is too large to estimate", "Give the tokens a workload really holds.")
 
     headroom = loaded.policy.vram.headroom
     budget = _budget(card.total_bytes, headroom, engine) if card is not None else None

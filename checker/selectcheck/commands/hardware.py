@@ -23,16 +23,16 @@ def hardware(fmt: str, policy: Path | None) -> None:
 
     from selectcheck.catalog import catalog_for
     from selectcheck.errors import ConfigError
-    from selectcheck.hardware import MIB, detect_gpus, group_gpus
+    from selectcheck.hardware import MIB, group_gpus, read_nvml
     from selectcheck.policy_loader import load_policy
 
     try:
         catalog = catalog_for(load_policy(policy).catalog_files)
-        gpus = detect_gpus()
+        report = read_nvml()
     except ConfigError as error:
         click.echo(f"selectcheck: error: {error}", err=True)
         sys.exit(EXIT_CONFIG)
-    driver = gpus[0].driver_version if gpus else None
+    driver, gpus = report.driver_version, report.gpus
     if not gpus:
         click.echo(
             "selectcheck: error: NVML found no NVIDIA GPU on this machine"

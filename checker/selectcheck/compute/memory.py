@@ -882,6 +882,9 @@ def _quantised_options(workload: MemoryWorkload) -> list[str]:
     return ["int8", "nf4"]
 
 
+_MODE_NAMES = {"lora": "LoRA", "qlora": "QLoRA", "full-finetune": "full fine-tuning", "inference": "inference"}
+
+
 def suggest_fix(
     workload: MemoryWorkload,
     budget_bytes: int,
@@ -954,7 +957,7 @@ def suggest_fix(
                     "mode",
                     w,
                     t,
-                    f"Fine-tune with {mode.upper()} (rank {workload.lora_rank}) instead of all weights",
+                    f"Fine-tune with {_MODE_NAMES[mode]} (rank {workload.lora_rank}) instead of all weights",
                 )
     if workload.mode == "inference":
         current_bits = WEIGHT_BITS[workload.precision]

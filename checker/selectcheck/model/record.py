@@ -112,11 +112,11 @@ class Workload(SchemaModel):
         description="How the weights are stored: fp32, bf16, fp16, fp8, int8, int4, nf4, gptq-int4, "
         "awq-int4, gguf-*; `mixed` for full fine-tuning with fp32 master weights and bf16 compute.",
     )
-    context_length: Annotated[int, Field(ge=1)] = Field(
+    context_length: Annotated[int, Field(ge=1, le=10_000_000)] = Field(
         title="Context length",
         description="Tokens per sequence that the workload really uses (prompt plus output, RAG context included).",
     )
-    batch_size: Annotated[int, Field(ge=1)] = Field(
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] = Field(
         default=1, title="Batch size", description="Sequences processed at once."
     )
     engine: Engine = Field(

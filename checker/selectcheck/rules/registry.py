@@ -73,11 +73,13 @@ def rule(
     explanation: str,
     failing: str,
     passing: str,
+    stage: str = "record",
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a record rule: `check(ctx)` yields `Finding`s."""
+    """Register a record rule: `check(ctx)` yields `Finding`s. `stage="hardware"` marks a
+    rule that only has something to say under `--detect-hardware`."""
 
     def decorate(check: CheckFunction) -> CheckFunction:
-        _register(Rule(_info(code, name, severity, summary, explanation, failing, passing), check, "record"))
+        _register(Rule(_info(code, name, severity, summary, explanation, failing, passing), check, stage))
         return check
 
     return decorate

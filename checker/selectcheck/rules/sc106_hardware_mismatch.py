@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from selectcheck.diagnostics import RuleInfo, Severity
-from selectcheck.rules import registry
-from selectcheck.rules.registry import Finding, Rule
+from selectcheck.rules.registry import Finding, rule
 
 if TYPE_CHECKING:
     from selectcheck.catalog.gpus import GpuEntry
@@ -143,21 +141,15 @@ def _raw_hardware(ctx: RecordContext, index: int) -> dict[str, Any]:
     return {}
 
 
-# Registered with stage "hardware" (the check runs only under --detect-hardware). The
-# registry's `rule()` decorator always records stage "record", so the Rule is built here.
-registry._register(
-    Rule(
-        RuleInfo(
-            "SC106",
-            "hardware-mismatch",
-            Severity.ERROR,
-            "with --detect-hardware, the local GPUs (NVML) have less memory or a different model than a "
-            "workload declares",
-            registry._clean(EXPLANATION),
-            registry._clean(FAILING),
-            registry._clean(PASSING),
-        ),
-        hardware_mismatch,
-        "hardware",
-    )
-)
+rule(
+    code="SC106",
+    name="hardware-mismatch",
+    severity="error",
+    summary=(
+        "with --detect-hardware, the local GPUs (NVML) have less memory or a different model than a workload declares"
+    ),
+    explanation=EXPLANATION,
+    failing=FAILING,
+    passing=PASSING,
+    stage="hardware",
+)(hardware_mismatch)
