@@ -29,16 +29,16 @@ MODELS = [
     ("meta-llama/Llama-3.2-3B-Instruct", "llama3.2"),
     ("mistralai/Mistral-7B-Instruct-v0.3", "apache-2.0"),
     ("mistralai/Mistral-Nemo-Instruct-2407", "apache-2.0"),
-    ("google/gemma-2-9b-it", "gemma"),
+    ("google/gemma-3-12b-it", "gemma"),
     ("microsoft/phi-4", "mit"),
     ("microsoft/Phi-3-mini-128k-instruct", "mit"),
 ]
 SERVING = [
-    ("L4", "awq-int4", "vllm", 8192, 4),
+    ("L4", "awq-int4", "vllm", 8192, 2),
     ("A10G", "awq-int4", "vllm", 4096, 8),
     ("L40S", "bf16", "vllm", 8192, 2),
     ("A100-80GB", "bf16", "vllm", 16384, 4),
-    ("H100-80GB", "fp8", "vllm", 32768, 2),
+    ("H100-80GB", "fp8", "vllm", 16384, 4),
     ("RTX-4090", "gguf-q4_k_m", "llama.cpp", 8192, 1),
 ]
 TUNING = [

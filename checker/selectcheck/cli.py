@@ -19,7 +19,18 @@ EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
 
 
 def _fail_config(error: Exception) -> NoReturn:
-    click.echo(f"selectcheck: error: {error}", err=True)
+    """Exit 2 with the error on one line (and a help line): its text can quote policy or
+    record content, so it is neutralised like every other report line."""
+    from selectcheck.errors import ConfigError
+    from selectcheck.reporters.sanitize import safe_line
+
+    if isinstance(error, ConfigError):
+        where = f"{safe_line(error.location)}: " if error.location else ""
+        click.echo(f"selectcheck: error: {where}{safe_line(error.message)}", err=True)
+        if error.help:
+            click.echo(f"  help: {safe_line(error.help)}", err=True)
+    else:
+        click.echo(f"selectcheck: error: {safe_line(str(error))}", err=True)
     sys.exit(EXIT_CONFIG)
 
 

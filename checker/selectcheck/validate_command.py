@@ -88,6 +88,7 @@ def _emit(report: Report, options: ValidateOptions) -> None:
             click.echo(text, nl=False, color=options.color if name == "text" else None)
         else:
             try:
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
                 Path(target).write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"cannot write the {name} report to {target}: {exc.strerror}") from exc
@@ -111,7 +112,9 @@ def run_validate(options: ValidateOptions) -> int:
 
         history = resolve_history(loaded.root, options.changed_since)
     sources = _sources(session, options, allow_empty=history is not None)
-    if history is not None:
+    if history is not None and options.changed_since:
+        # Only an explicit --changed-since narrows the run; under GitHub Actions the base
+        # ref alone turns on the history rules (SC404, SC411) but every record is checked.
         sources = history.filter_sources(sources, session)
     report = session.run(sources)
     report.fail_on_warnings = options.strict

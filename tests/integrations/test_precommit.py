@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.conftest import REPO, copy_base
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 import jsonschema
 import pytest
+
 from tests.conftest import FIXTURES, REPO, copy_base, invoke
 
 SCHEMA_PATH = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"

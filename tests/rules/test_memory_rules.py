@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.conftest import invoke
 
 from selectcheck.analysis.candidates import memory_workload, with_article
 from selectcheck.catalog import Catalog, catalog_for
@@ -24,6 +23,8 @@ from selectcheck.model.record import Record
 from selectcheck.policy_loader import load_policy
 from selectcheck.rules.context import ProjectIndex, RecordContext, RunOptions
 from selectcheck.rules.registry import Finding, all_rules
+from selectcheck.schema_check import check_schema
+from tests.conftest import invoke
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = REPO / "tests" / "fixtures" / "base-record.yaml"
@@ -231,12 +232,17 @@ def test_sc101_reports_settings_the_estimator_refuses(catalog: Catalog) -> None:
     assert "memory cannot be estimated: vllm is an inference engine" in finding.message
 
 
-def test_sc101_absurd_sizes_are_a_finding_not_a_crash(catalog: Catalog) -> None:
-    data = _record([_serving(context_length=int("9" * 400))])
+def test_sc101_absurd_sizes_are_refused_by_the_schema_and_the_largest_allowed_are_findings(
+    catalog: Catalog,
+) -> None:
+    # Past the schema's bounds a size is a located SC002, never an overflow in the estimator.
+    violations = check_schema(_record([_serving(context_length=int("9" * 400))]), "record.schema.json")
+    assert "/workloads/0/context_length" in [v.pointer for v in violations]
+    # The largest sizes the schema allows are estimated like any other.
+    data = _record([_serving(context_length=10_000_000, batch_size=100_000)])
     [finding] = _run("SC101", _context(data, catalog))
-    assert finding.pointer == "/workloads/0/context_length"
-    assert "too large to estimate" in finding.message
-    assert _run("SC102", _context(data, catalog)) == []
+    assert finding.pointer == "/workloads/0/hardware"
+    assert "exceeds" in finding.message
 
 
 def test_sc101_checks_every_workload_and_only_the_chosen_model(catalog: Catalog) -> None:

@@ -235,7 +235,7 @@ def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> Workl
     if resolved.architecture is None and resolved.parameters is None:
         return WorkloadFit(None, card, budget, warn)
     try:
-        estimate = estimate_memory(memory_workload(workload), resolved.architecture, resolved.parameters)
+        estimate = _estimate(memory_workload(workload), resolved.architecture, resolved.parameters)
     except (MemoryWorkloadError, ArchitectureError, ValueError) as exc:
         return WorkloadFit(None, card, budget, warn, str(exc))
     except ArithmeticError:  # absurd sizes overflow float arithmetic
@@ -243,6 +243,24 @@ def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> Workl
         reason = f"context_length × batch_size ({len(str(tokens))}-digit token count) is too large to estimate"
         return WorkloadFit(None, card, budget, warn, reason)
     return WorkloadFit(estimate, card, budget, warn)
+
+
+_ESTIMATES: dict[tuple[object, ...], MemoryEstimate] = {}
+
+
+def _estimate(workload: MemoryWorkload, architecture: Architecture | None, parameters: int | None) -> MemoryEstimate:
+    """`estimate_memory`, remembered per process: it is a pure function of frozen inputs,
+    and a repository's records repeat the same models on the same few setups."""
+    key = (workload, architecture, parameters)
+    try:
+        cached = _ESTIMATES.get(key)
+    except TypeError:  # an unhashable architecture field: just compute
+        return estimate_memory(workload, architecture, parameters)
+    if cached is None:
+        cached = estimate_memory(workload, architecture, parameters)
+        if len(_ESTIMATES) < 10_000:
+            _ESTIMATES[key] = cached
+    return cached
 
 
 def fits_all_workloads(ctx: RecordContext, candidate: Candidate) -> bool | None:

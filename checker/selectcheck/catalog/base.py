@@ -16,9 +16,18 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
 
+_NORMALIZED: dict[str, str] = {}
+
+
 def normalize_id(name: str) -> str:
-    """`Llama_3.1 8B` and `llama-3.1-8b` are the same id."""
-    return _SEPARATORS.sub("-", name.strip().lower()).strip("-")
+    """`Llama_3.1 8B` and `llama-3.1-8b` are the same id. Memoised: every rule looks names
+    up, and records repeat the same few dozen of them."""
+    normalized = _NORMALIZED.get(name)
+    if normalized is None:
+        normalized = _SEPARATORS.sub("-", name.strip().lower()).strip("-")
+        if len(_NORMALIZED) < 100_000:
+            _NORMALIZED[name] = normalized
+    return normalized
 
 
 class CatalogModel(BaseModel):

@@ -367,6 +367,29 @@ def evaluate_license(
     """
     if use not in USES:
         raise ValueError(f"unknown intended use {use!r}; expected one of {', '.join(USES)}")
+    deny, allow = tuple(deny), tuple(allow)
+    # Verdicts are pure functions of their inputs and catalogs are immutable: a repository's
+    # records use a handful of licenses, so each verdict is worked out once per process.
+    key = (expression, use, deny, allow, id(index)) if isinstance(expression, str) else None
+    cached = _VERDICTS.get(key) if key is not None else None
+    if cached is not None and cached[0] is index:
+        return cached[1]
+    verdict = _evaluate_license(expression, use, index, deny, allow)
+    if key is not None and len(_VERDICTS) < 10_000:
+        _VERDICTS[key] = (index, verdict)
+    return verdict
+
+
+_VERDICTS: dict[tuple[object, ...], tuple[AliasIndex[LicenseEntry], LicenseVerdict]] = {}
+
+
+def _evaluate_license(
+    expression: str,
+    use: Use,
+    index: AliasIndex[LicenseEntry],
+    deny: tuple[str, ...],
+    allow: tuple[str, ...],
+) -> LicenseVerdict:
     shown = expression if isinstance(expression, str) else repr(expression)
     parsed = _parse(expression, index)
     if parsed.node is None:

@@ -33,6 +33,8 @@ converted to the raw scale first.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
@@ -68,6 +70,12 @@ _Z95 = NormalDist().inv_cdf(0.975)
 def z_value(confidence: float = DEFAULT_CONFIDENCE) -> float:
     """Two-sided standard-normal quantile: 1.96 for 0.95."""
     _check_confidence(confidence)
+    return _z_value(confidence)
+
+
+@functools.cache
+def _z_value(confidence: float) -> float:
+    # Every floor needs it and a run uses one or two confidence levels: compute each once.
     return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
 

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 _WANTED = ("id", "status", "supersedes", "superseded_by")
-_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]+(.*?))?[ \t]*$")
 _COMMENT = re.compile(r"[ \t]+#.*$")
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@/+-]*$")
 _LIST_ITEM = re.compile(r"^[ \t]+-[ \t]+(.*?)[ \t]*$")
@@ -59,41 +58,32 @@ def scan_summary(text: str) -> dict[str, Any]:
         return _parse(text)
 
 
+# Lines at column 0 that this scanner does not read: document markers, directives, anchors,
+# aliases, tags, complex keys, quoted keys, flow collections, a top-level sequence.
+_UNUSUAL = re.compile(r"^(?:---|\.\.\.|[%&*!?\"'{\[-])", re.M)
+_WANTED_LINE = re.compile(r"^(id|status|supersedes|superseded_by):(?:[ \t]+(.*?))?[ \t]*$", re.M)
+
+
 def _scan(text: str) -> dict[str, Any]:
+    if _UNUSUAL.search(text):
+        raise _Unsure
     found: dict[str, Any] = {}
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        if not line or line[0] in " \t#":
-            continue
-        if line.startswith(("---", "...", "%", "&", "*", "!", "?", '"', "'", "{", "[", "-")):
-            raise _Unsure
-        match = _TOP_KEY.match(line)
-        if match is None:
-            if ":" not in line:
-                continue  # a continuation of a multi-line plain scalar
-            raise _Unsure
+    for match in _WANTED_LINE.finditer(text):
         key, raw = match.group(1), match.group(2) or ""
-        if key not in _WANTED:
-            continue
-        if key == "supersedes":
-            if raw and not raw.startswith("#"):
-                found[key] = _flow_list(raw)
-                continue
+        if key != "supersedes":
+            found[key] = _scalar(raw) if not raw.startswith("#") else None
+        elif raw and not raw.startswith("#"):
+            found[key] = _flow_list(raw)
+        else:
             items: list[str] = []
-            while index < len(lines):
-                item = _LIST_ITEM.match(lines[index])
+            for line in text[match.end() + 1 :].splitlines():
+                item = _LIST_ITEM.match(line)
                 if item is None:
                     break
                 value = _scalar(item.group(1))
                 if value is not None:
                     items.append(value)
-                index += 1
             found[key] = items
-        else:
-            found[key] = _scalar(raw) if not raw.startswith("#") else None
     return found
 
 

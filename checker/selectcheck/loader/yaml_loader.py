@@ -37,8 +37,8 @@ class _Loader(_BaseLoader):
     tags are cached per scalar text (the resolution depends on nothing else in a safe
     loader), and the path-resolver hooks, unused by safe loading, are skipped."""
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
+    def resolve(self, kind: Any, value: Any, implicit: Any, _scalar: Any = yaml.ScalarNode) -> Any:
+        if kind is _scalar and implicit[0]:
             tag = _IMPLICIT_TAGS.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]

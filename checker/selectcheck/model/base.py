@@ -38,7 +38,7 @@ class SchemaModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _drop_x_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
+        if isinstance(data, dict) and any(isinstance(k, str) and k.startswith("x-") for k in data):
             return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
         return data
 

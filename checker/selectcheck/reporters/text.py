@@ -45,7 +45,7 @@ def _snippet(diag: Diagnostic, lines: dict[int, str], style: Style) -> list[str]
 def render_file(result: FileResult, style: Style = _plain) -> list[str]:
     out: list[str] = []
     for diag in result.diagnostics:
-        where = style(f"{diag.file}:{diag.line}:{diag.column}:", bold=True)
+        where = style(f"{_clean(diag.file)}:{diag.line}:{diag.column}:", bold=True)
         severity = diag.severity.value + (", waived" if diag.waived else "")
         label = style(f"{diag.code} [{severity}]", fg=_SEVERITY_COLOUR[diag.severity], bold=True)
         out.append(f"{where} {label} {_clean(diag.message)}")
