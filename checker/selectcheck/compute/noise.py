@@ -34,7 +34,6 @@ converted to the raw scale first.
 from __future__ import annotations
 
 import functools
-
 import math
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
