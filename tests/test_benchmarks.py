@@ -1,0 +1,52 @@
+"""The benchmark scripts run (on a tiny N): timings belong in their output, not in tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_speed_benchmark_runs_on_a_small_n(tmp_path: Path) -> None:
+    out = tmp_path / "speed.json"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "speed.py"), "--n", "5", "--rounds", "1", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert "| selectcheck |" in result.stdout and "| check-jsonschema |" in result.stdout
+    data = json.loads(out.read_text())
+    assert set(data["many"]) == {"selectcheck", "check-jsonschema", "parse floor"}
+    assert all(seconds > 0 for seconds in data["one"].values())
+
+
+def test_generated_records_are_valid_records(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from generate_records import generate
+    finally:
+        sys.path.pop(0)
+    generate(20, tmp_path / "records")
+    from tests.conftest import invoke
+
+    report = invoke(["validate", "--format", "json", "records"], tmp_path).json()
+    assert report["files"] == 20
+    assert not [d for d in report["diagnostics"] if d["code"].startswith("SC0")]
+
+
+def test_vram_accuracy_table_covers_every_measured_point() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "vram_accuracy.py"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    rows = json.loads(result.stdout)
+    points = [json.loads(line) for line in (REPO / "tests" / "data" / "vram-h200-transformers.jsonl").open()]
+    assert len(rows) == sum(1 for p in points if p["kind"] in ("infer", "train"))
