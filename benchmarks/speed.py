@@ -136,21 +136,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"| {name} | {seconds:.3f} | {one['selectcheck'] / seconds:.2f} |")
 
         if args.scale:
-            big_project, big_files = project_with(args.n * 10, root)
-            big_times = [
-                run_once([*commands(big_project, big_files)["selectcheck"][:3], "records"], big_project)[0]
-                for _ in range(max(1, args.rounds // 2))
-            ]
-            big = statistics.median(big_times)
-            results["scale"] = {"n": args.n * 10, "seconds": big, "ratio": big / many["selectcheck"]}
-            print(f"\n{args.n * 10:,} records: {big:.2f} s = {big / many['selectcheck']:.1f} × the time at {args.n:,}")
+            validate_all = [_bin("selectcheck"), "validate", "--format", "json", "records"]
+            peak_small = run_once(validate_all, project)[2]
+            big_project, _ = project_with(args.n * 10, root)
+            big_runs = [run_once(validate_all, big_project) for _ in range(max(1, args.rounds // 2))]
+            big = statistics.median(run[0] for run in big_runs)
+            ratio = big / many["selectcheck"]
+            results["scale"] = {"n": args.n * 10, "seconds": big, "ratio": ratio, "peak_rss_mib": big_runs[0][2] / 1024}
+            print(f"\n{args.n * 10:,} records: {big:.2f} s = {ratio:.1f} × the time at {args.n:,}")
             shutil.rmtree(big_project)
             huge_project, _ = project_with(args.n * 100, root)
-            elapsed, code, peak = run_once(
-                [_bin("selectcheck"), "validate", "--format", "json", "records"], huge_project
-            )
+            elapsed, code, peak = run_once(validate_all, huge_project)
             results["huge"] = {"n": args.n * 100, "seconds": elapsed, "peak_rss_mib": peak / 1024, "exit": code}
-            print(f"{args.n * 100:,} records: {elapsed:.1f} s, peak memory {peak / 1024:.0f} MiB")
+            print(f"{args.n * 100:,} records: {elapsed:.1f} s")
+            print("\npeak memory (RSS) of `selectcheck validate records`:\n")
+            print("| records | peak MiB |\n| ---: | ---: |")
+            print(f"| {args.n:,} | {peak_small / 1024:.0f} |")
+            print(f"| {args.n * 10:,} | {big_runs[0][2] / 1024:.0f} |")
+            print(f"| {args.n * 100:,} | {peak / 1024:.0f} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -39,7 +39,7 @@ from selectcheck.schema_check import validate_document
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 MAX_RECORD_BYTES = 1024 * 1024
 # Bytes of checked files kept between indexing and checking (each file is read once).
-CONTENT_CACHE_BYTES = 128 * 1024 * 1024
+CONTENT_CACHE_BYTES = 16 * 1024 * 1024
 RECORD_SUFFIXES = (".yaml", ".yml")
 
 
@@ -195,8 +195,9 @@ class CheckSession:
                 options=self.options,
             )
             raw.extend(self._run_rules(context))
-            # The markdown report's memory chart, whether or not SC101/SC102 ran (memoised).
-            result.memory = list(record_workload_memory(context))
+            if self.options.memory_charts:
+                # The markdown report's memory chart, whether or not SC101/SC102 ran (memoised).
+                result.memory = list(record_workload_memory(context))
         result.diagnostics = self._finish(raw, record, doc)
         if result.diagnostics:
             result.keep_source(doc.lines)

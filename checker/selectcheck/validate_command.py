@@ -105,6 +105,10 @@ def run_validate(options: ValidateOptions) -> int:
         from selectcheck.hardware import detect_gpus
 
         run_options.detected_gpus = detect_gpus()
+    under_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    run_options.memory_charts = any(name == "markdown" for name, _ in options.formats) or (
+        under_actions and not options.formats
+    )
     session = CheckSession(loaded, Selection(options.select, options.ignore), run_options)
     history = None
     if options.changed_since or os.environ.get("GITHUB_BASE_REF"):

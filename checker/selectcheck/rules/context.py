@@ -65,6 +65,9 @@ def _today() -> datetime.date:
 class RunOptions:
     today: datetime.date = field(default_factory=_today)
     detected_gpus: list[Any] | None = None  # NVML devices with --detect-hardware
+    # Keep each workload's memory breakdown for the markdown report's charts; off when no
+    # markdown is written, so a 100,000-record run keeps only the diagnostics.
+    memory_charts: bool = True
 
 
 @dataclass(slots=True)
