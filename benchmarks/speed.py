@@ -52,8 +52,8 @@ def _bin(name: str) -> str:
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run_once(argv: Sequence[str], cwd: Path) -> tuple[float, int, int]:
-    """(wall seconds, exit code, peak RSS in KiB) of one child process."""
+def run_once(argv: Sequence[str], cwd: Path) -> tuple[float, int, int, float]:
+    """(wall seconds, exit code, peak RSS in KiB, CPU seconds) of one child process."""
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=CHILD_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -62,7 +62,7 @@ def run_once(argv: Sequence[str], cwd: Path) -> tuple[float, int, int]:
     if process.stderr is not None:
         process.stderr.read()
         process.stderr.close()
-    return elapsed, process.returncode, usage.ru_maxrss
+    return elapsed, process.returncode, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def commands(project: Path, files: list[str]) -> dict[str, list[str]]:
@@ -73,8 +73,11 @@ def commands(project: Path, files: list[str]) -> dict[str, list[str]]:
     }
 
 
-def measure(project: Path, files: list[str], rounds: int) -> dict[str, float]:
+def measure(project: Path, files: list[str], rounds: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall and median CPU seconds per tool. This machine is a shared VM whose wall
+    times drift between rounds; CPU time (user + system) is the steadier comparison."""
     timings: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
     for argv in commands(project, files).values():
         run_once(argv, project)  # warm-up: bytecode and OS file cache
     for round_index in range(rounds):
@@ -82,11 +85,26 @@ def measure(project: Path, files: list[str], rounds: int) -> dict[str, float]:
         if round_index % 2:
             items.reverse()  # alternate the order so neither tool always runs warm
         for name, argv in items:
-            elapsed, code, _ = run_once(argv, project)
+            elapsed, code, _, cpu_seconds = run_once(argv, project)
             if name == "selectcheck" and code not in (0, 1):
                 raise SystemExit(f"selectcheck exited {code}")
             timings.setdefault(name, []).append(elapsed)
-    return {name: statistics.median(values) for name, values in timings.items()}
+            cpu.setdefault(name, []).append(cpu_seconds)
+    return (
+        {name: statistics.median(values) for name, values in timings.items()},
+        {name: statistics.median(values) for name, values in cpu.items()},
+    )
+
+
+def table(title: str, wall: dict[str, float], cpu: dict[str, float]) -> None:
+    print(f"\n{title}\n")
+    print("| tool | wall s | selectcheck ÷ tool (wall) | CPU s | selectcheck ÷ tool (CPU) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name in wall:
+        print(
+            f"| {name} | {wall[name]:.3f} | {wall['selectcheck'] / wall[name]:.2f} "
+            f"| {cpu[name]:.3f} | {cpu['selectcheck'] / cpu[name]:.2f} |"
+        )
 
 
 def project_with(count: int, root: Path) -> tuple[Path, list[str]]:
@@ -119,21 +137,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         project, files = project_with(args.n, root)
-        many = measure(project, files, args.rounds)
+        many, many_cpu = measure(project, files, args.rounds)
         one_project, one_file = project_with(1, root)
-        one = measure(one_project, one_file, args.rounds)
+        one, one_cpu = measure(one_project, one_file, args.rounds)
         results["many"] = many
         results["one"] = one
+        results["many_cpu"] = many_cpu
+        results["one_cpu"] = one_cpu
 
         print(f"machine: {results['machine']}")
-        print(f"\n{args.n:,} records, median of {args.rounds} alternating rounds:\n")
-        print("| tool | seconds | selectcheck ÷ tool |")
-        print("| --- | ---: | ---: |")
-        for name, seconds in many.items():
-            print(f"| {name} | {seconds:.3f} | {many['selectcheck'] / seconds:.2f} |")
-        print("\n1 record:\n\n| tool | seconds | selectcheck ÷ tool |\n| --- | ---: | ---: |")
-        for name, seconds in one.items():
-            print(f"| {name} | {seconds:.3f} | {one['selectcheck'] / seconds:.2f} |")
+        table(f"{args.n:,} records, median of {args.rounds} alternating rounds:", many, many_cpu)
+        table(f"1 record, median of {args.rounds} alternating rounds:", one, one_cpu)
 
         if args.scale:
             validate_all = [_bin("selectcheck"), "validate", "--format", "json", "records"]

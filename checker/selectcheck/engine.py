@@ -144,6 +144,13 @@ class CheckSession:
             return self._run(sources)
 
     def _run(self, sources: Sequence[Source]) -> Report:
+        _CWD.value = os.getcwd()
+        try:
+            return self._check_all(sources)
+        finally:
+            _CWD.value = None
+
+    def _check_all(self, sources: Sequence[Source]) -> Report:
         project = self.project_index(sources)
         self._internal_errors = []
         results = []
@@ -393,10 +400,26 @@ def _check_policy_licenses(loaded: LoadedPolicy, catalog: Catalog) -> None:
                 )
 
 
-def _absolute(path: Path) -> Path:
+def _absolute(path: Path | str) -> Path:
     """Absolute and normalised without touching the file system (resolve() stats every
     component, which is a measurable share of a 100,000-record run)."""
-    return Path(os.path.normpath(os.path.join(os.getcwd(), path)))
+    text = os.fspath(path)
+    if not os.path.isabs(text):
+        text = os.path.join(_CWD.get() or os.getcwd(), text)
+    return Path(os.path.normpath(text))
+
+
+class _WorkingDirectory:
+    """The working directory, read once per run instead of once per path."""
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def get(self) -> str | None:
+        return self.value
+
+
+_CWD = _WorkingDirectory()
 
 
 def _read_limited(path: Path) -> bytes | None:

@@ -378,12 +378,12 @@ def _decode(raw: bytes) -> str | LoadFailure:
     return text
 
 
+# A line with content: not blank, not a comment, not a bare document marker.
+_CONTENT_LINE = re.compile(r"^[ \t]*(?!#|---[ \t]*$|\.\.\.[ \t]*$)\S", re.M)
+
+
 def _only_comments(text: str) -> bool:
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#") and stripped not in ("---", "..."):
-            return False
-    return True
+    return _CONTENT_LINE.search(text) is None
 
 
 def _syntax_failure(exc: yaml.MarkedYAMLError, text: str) -> LoadFailure:
