@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from selectcheck import __version__
+from selectcheck.commands import LazyGroup
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
 
@@ -34,7 +35,10 @@ def _fail_config(error: Exception) -> NoReturn:
     sys.exit(EXIT_CONFIG)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", "-V", prog_name="selectcheck")
 def main() -> None:
     """Check model-selection records: memory fit, benchmark evidence, noise floors, licenses."""
@@ -185,11 +189,3 @@ def schema(name: str) -> None:
 
     click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
 
-
-def _register_subcommands() -> None:
-    from selectcheck.commands import register
-
-    register(main)
-
-
-_register_subcommands()

@@ -18,12 +18,19 @@ COMMANDS = {
 }
 
 
-def register(group: click.Group) -> None:
-    for module_name, attribute in COMMANDS.items():
-        try:
-            module = importlib.import_module(f"selectcheck.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"selectcheck.commands.{module_name}":
-                raise
-            continue  # not written yet
-        group.add_command(getattr(module, attribute))
+class LazyGroup(click.Group):
+    """A click group whose subcommands in `COMMANDS` are imported only when invoked or
+    listed (`--help`): a `validate` run never imports `estimate`, `noise`, `hardware` or
+    `new`."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            module = importlib.import_module(f"selectcheck.commands.{cmd_name}")
+            command = getattr(module, COMMANDS[cmd_name])
+            assert isinstance(command, click.Command)
+            self.add_command(command)
+        return command

@@ -158,9 +158,12 @@ class LoadedDocument:
         start, end = node.start_mark, node.end_mark
         if isinstance(node, yaml.ScalarNode) or start.line == end.line:
             return _span_of_mark(start, end)
-        # A block collection ends where the next one starts; underline its first line only.
+        # A block collection ends where the next one starts; underline its first line only,
+        # up to a trailing comment.
         line_text = self.lines[start.line] if start.line < len(self.lines) else ""
-        end_col = max(len(line_text.rstrip()) + 1, start.column + 2)
+        comment = line_text.find(" #", start.column)
+        content = line_text[:comment] if comment != -1 else line_text
+        end_col = max(len(content.rstrip()) + 1, start.column + 2)
         return Span(start.line + 1, start.column + 1, start.line + 1, end_col)
 
 
