@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n{args.n * 10:,} records: {big:.2f} s = {ratio:.1f} × the time at {args.n:,}")
             shutil.rmtree(big_project)
             huge_project, _ = project_with(args.n * 100, root)
-            elapsed, code, peak = run_once(validate_all, huge_project)
+            elapsed, code, peak, _ = run_once(validate_all, huge_project)
             results["huge"] = {"n": args.n * 100, "seconds": elapsed, "peak_rss_mib": peak / 1024, "exit": code}
             print(f"{args.n * 100:,} records: {elapsed:.1f} s")
             print("\npeak memory (RSS) of `selectcheck validate records`:\n")
