@@ -123,13 +123,9 @@ def scan_records(directories: Sequence[Path]) -> Numbering:
 
 def today() -> datetime.date:
     """Today, or ``SELECTCHECK_TODAY`` (YYYY-MM-DD) where it is set, as the rules read it."""
-    pinned = os.environ.get("SELECTCHECK_TODAY")
-    if pinned:
-        try:
-            return datetime.date.fromisoformat(pinned)
-        except ValueError:
-            pass
-    return datetime.date.today()
+    from selectcheck.rules.context import today as rules_today
+
+    return rules_today()
 
 
 def git_email(cwd: Path) -> str | None:

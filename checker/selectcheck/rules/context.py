@@ -49,7 +49,7 @@ class ProjectIndex:
         return self._by_id.get(record_id, [])
 
 
-def _today() -> datetime.date:
+def today() -> datetime.date:
     """`SELECTCHECK_TODAY=YYYY-MM-DD` pins "today" so date rules (waiver expiry, stale
     evidence) give the same answer in every re-run of an old CI job."""
     pinned = os.environ.get("SELECTCHECK_TODAY")
@@ -63,7 +63,7 @@ def _today() -> datetime.date:
 
 @dataclass(slots=True)
 class RunOptions:
-    today: datetime.date = field(default_factory=_today)
+    today: datetime.date = field(default_factory=today)
     detected_gpus: list[Any] | None = None  # NVML devices with --detect-hardware
     # Keep each workload's memory breakdown for the markdown report's charts; off when no
     # markdown is written, so a 100,000-record run keeps only the diagnostics.
