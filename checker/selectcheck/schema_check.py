@@ -201,9 +201,9 @@ def check_schema(data: Any, schema_name: str) -> list[SchemaViolation]:
 def validate_document(data: Any, model: type[ModelT], schema_name: str) -> tuple[ModelT | None, list[SchemaViolation]]:
     """The typed model of `data`, or the located schema violations.
 
-    Fast path: the strict pydantic model (compiled, ~50x faster than jsonschema) accepts
-    exactly what the generated JSON Schema accepts — `tests/test_schemas.py` holds them
-    to that. Only when pydantic refuses does the JSON Schema run, to produce one located,
+    Fast path: the strict pydantic model (compiled, ~50x faster than jsonschema) never
+    accepts what the generated JSON Schema rejects — a hypothesis test in
+    `tests/test_schemas.py` holds them to that. Only when pydantic refuses does the JSON Schema run, to produce one located,
     readable violation per problem, and jsonschema is imported only then.
     """
     try:
