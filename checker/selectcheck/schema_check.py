@@ -203,8 +203,9 @@ def validate_document(data: Any, model: type[ModelT], schema_name: str) -> tuple
 
     Fast path: the strict pydantic model (compiled, ~50x faster than jsonschema) never
     accepts what the generated JSON Schema rejects — a hypothesis test in
-    `tests/test_schemas.py` holds them to that. Only when pydantic refuses does the JSON Schema run, to produce one located,
-    readable violation per problem, and jsonschema is imported only then.
+    `tests/test_schemas.py` holds them to that. Only when pydantic refuses does the JSON
+    Schema run, to produce one located, readable violation per problem, and jsonschema is
+    imported only then.
     """
     try:
         return model.model_validate(data), []
