@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from typing import Any
 
 import pytest
@@ -113,7 +114,7 @@ def test_examples_pass_both() -> None:
         assert check_schema(data, "record.schema.json") == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("SELECTCHECK_AGREEMENT_EXAMPLES", "300")), deadline=None)
 @given(
     example=st.sampled_from(range(len(_EXAMPLES))),
     choice=st.integers(min_value=0, max_value=10_000),

@@ -47,10 +47,23 @@ _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _iso_date_only(value: Any) -> Any:
-    """YAML dates stay strings; accept exactly what JSON Schema's `format: date` accepts."""
-    if isinstance(value, str) and not _ISO_DATE.match(value):
+    """YAML dates stay strings; accept exactly what JSON Schema's `format: date` accepts (a
+    lax pydantic date would also take a number as a Unix timestamp)."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
         raise ValueError("dates are written YYYY-MM-DD")
     return value
 
 
 IsoDate = Annotated[datetime.date, Field(strict=False), BeforeValidator(_iso_date_only)]
+
+
+def _not_bool(value: Any) -> Any:
+    """`true == 1` in Python, not in JSON Schema: keep booleans out of numeric literals."""
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_not_bool)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from selectcheck.model.base import SchemaModel
+from selectcheck.model.base import NotBool, SchemaModel
 from selectcheck.model.record import Status
 
 # YAML 1.1 reads a bare `off` as false; both mean the rule is off.
@@ -80,7 +80,7 @@ class CatalogPaths(SchemaModel):
 class Policy(SchemaModel):
     """A selectcheck policy. Data only: nothing in it can make the checker run code."""
 
-    policy_version: Literal[1] = Field(title="Policy version", description="Always 1.")
+    policy_version: Annotated[Literal[1], NotBool] = Field(title="Policy version", description="Always 1.")
     extends: str | None = Field(
         default=None,
         title="Extends",
@@ -120,6 +120,7 @@ class Policy(SchemaModel):
         title="Rule severities",
         description="Rule code → error, warning, info or off (a bare YAML `off` reads as false and also means off).",
     )
+
     @field_validator("rules", mode="after")
     @classmethod
     def _off_is_off(cls, rules: dict[str, SeverityOverride]) -> dict[str, SeverityOverride]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from selectcheck.model.base import IsoDate, SchemaModel
+from selectcheck.model.base import IsoDate, NotBool, SchemaModel
 
 Status = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
 IntendedUse = Literal["commercial", "internal", "research"]
@@ -295,7 +295,9 @@ class Waiver(SchemaModel):
 class Record(SchemaModel):
     """A model-selection record: one decision about which LLM to fine-tune or deploy."""
 
-    schema_version: Literal[1] = Field(title="Schema version", description="Always 1 for this format.")
+    schema_version: Annotated[Literal[1], NotBool] = Field(
+        title="Schema version", description="Always 1 for this format."
+    )
     id: RecordId = Field(title="Id", description="Record id such as MSR-0007; matches the file number.")
     title: NonEmpty = Field(title="Title", description="What was decided, in a line.")
     status: Status = Field(title="Status", description="proposed, accepted, rejected, deprecated or superseded.")
