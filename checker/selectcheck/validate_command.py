@@ -99,6 +99,10 @@ def _no_style(text: str, **_: object) -> str:
 
 
 def run_validate(options: ValidateOptions) -> int:
+    try:
+        os.getcwd()
+    except OSError as exc:  # the directory was deleted under the shell
+        raise ConfigError("the working directory no longer exists", help="cd into the repository again.") from exc
     loaded = load_policy(options.policy)
     run_options = RunOptions()
     if options.detect_hardware:

@@ -8,10 +8,11 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from selectcheck.catalog.gpus import GpuCatalogFile, GpuEntry, load_gpu_catalog
-from selectcheck.catalog.models import ModelCatalogFile, ModelEntry, load_model_catalog
+from selectcheck.catalog.gpus import GpuCatalogFile, GpuEntry
+from selectcheck.catalog.models import ModelCatalogFile, ModelEntry
 from selectcheck.compute.architecture import count_parameters
 from selectcheck.compute.memory import MemoryWorkload, estimate_memory
+from selectcheck.loader import load_path
 
 REPO = Path(__file__).resolve().parents[2]
 GPUS_YAML = REPO / "policy" / "catalog" / "gpus.yaml"
@@ -61,12 +62,12 @@ MEASURED_PARAMETERS = {
 
 @pytest.fixture(scope="module")
 def gpus() -> GpuCatalogFile:
-    return load_gpu_catalog(GPUS_YAML)
+    return GpuCatalogFile.model_validate(load_path(GPUS_YAML, str(GPUS_YAML)).data)
 
 
 @pytest.fixture(scope="module")
 def models() -> ModelCatalogFile:
-    return load_model_catalog(MODELS_YAML)
+    return ModelCatalogFile.model_validate(load_path(MODELS_YAML, str(MODELS_YAML)).data)
 
 
 @pytest.mark.parametrize("path", [GPUS_YAML, MODELS_YAML], ids=["gpus", "models"])

@@ -10,15 +10,13 @@ estimates with that total when it is known (:meth:`GpuEntry.total_bytes`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
 from selectcheck.catalog.base import AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
 
-__all__ = ["GpuCatalogFile", "GpuEntry", "load_gpu_catalog"]
+__all__ = ["GpuCatalogFile", "GpuEntry"]
 
 MIB = 1024 * 1024
 
@@ -113,13 +111,3 @@ class GpuCatalogFile(CatalogModel):
     def index(self) -> AliasIndex[GpuEntry]:
         return AliasIndex(self.gpus)
 
-    def card_sizes(self) -> list[tuple[str, int]]:
-        """(id, total bytes) pairs, e.g. for `suggest_fix(..., gpus=...)`."""
-        return [(gpu.id, gpu.total_bytes()) for gpu in self.gpus]
-
-
-def load_gpu_catalog(path: Path) -> GpuCatalogFile:
-    """Read and validate a GPU catalog YAML file."""
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    return GpuCatalogFile.model_validate(data)

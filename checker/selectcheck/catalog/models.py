@@ -10,10 +10,8 @@ that reads a record's local `config.json` (:func:`architecture_from_hf_config`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
 from selectcheck.catalog.base import AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
@@ -23,7 +21,7 @@ from selectcheck.compute.architecture import (
     count_parameters,
 )
 
-__all__ = ["ModelCatalogFile", "ModelConfig", "ModelEntry", "load_model_catalog"]
+__all__ = ["ModelCatalogFile", "ModelConfig", "ModelEntry"]
 
 
 
@@ -185,10 +183,3 @@ class ModelCatalogFile(CatalogModel):
 
     def index(self) -> AliasIndex[ModelEntry]:
         return AliasIndex(self.models)
-
-
-def load_model_catalog(path: Path) -> ModelCatalogFile:
-    """Read and validate a model catalog YAML file."""
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    return ModelCatalogFile.model_validate(data)

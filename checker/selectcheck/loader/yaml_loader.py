@@ -14,7 +14,6 @@ Dates stay strings ("2026-11-20"), so a bare YAML date and a quoted one are the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -510,20 +509,3 @@ def load_path(path: Path, display: str, limits: LoadLimits = LoadLimits()) -> Lo
             size = len(raw)
         return _too_large(display, size, limits)
     return load_bytes(raw, display, limits)
-
-
-def iter_nodes(node: yaml.Node) -> Iterator[yaml.Node]:
-    """Every node below `node` once (aliases are not followed twice)."""
-    seen: set[int] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-        elif isinstance(current, yaml.MappingNode):
-            for k, v in current.value:
-                stack.extend((k, v))
