@@ -8,6 +8,7 @@ measurement (NVML: what the process held on the card) and each figure's ratio to
 
     python benchmarks/vram_accuracy.py                 # Markdown table
     python benchmarks/vram_accuracy.py --format json   # one object per point
+    python benchmarks/vram_accuracy.py --format summary --data tests/data/vram-simulated-h200.jsonl
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def label(row: dict[str, Any]) -> str:
     return row["mode"].replace("_", " ") + f", {row['seq']:,} tokens"
 
 
+def category(row: dict[str, Any]) -> str:
+    if row["kind"] == "infer":
+        return "inference, batch 1" if row.get("batch", 1) == 1 else "inference, batch > 1"
+    return row["mode"].replace("_ckpt", " + checkpointing").replace("_", " ")
+
+
 def points(data: Path) -> list[dict[str, Any]]:
     rows = [json.loads(line) for line in data.read_text().splitlines() if line.strip()]
     weights = {r["model"]: r["weight_bytes"] for r in rows if r["kind"] == "weights"}
@@ -62,7 +69,8 @@ def points(data: Path) -> list[dict[str, Any]]:
     for row in rows:
         if row["kind"] not in ("infer", "train"):
             continue
-        config = json.loads((CONFIGS / f"{row['model']}.json").read_text())
+        # Replayed rows (tests/data/vram-simulated-h200.jsonl) carry the config they ran with.
+        config = row.get("config") or json.loads((CONFIGS / f"{row['model']}.json").read_text())
         est = estimate_memory(workload_for(row), architecture_from_hf_config(config))
         weights_only = weights.get(row["model"], 2 * est.parameters)
         measured = row["nvml"]
@@ -70,6 +78,7 @@ def points(data: Path) -> list[dict[str, Any]]:
             {
                 "model": row["model"],
                 "workload": label(row),
+                "category": category(row),
                 "measured_bytes": measured,
                 "selectcheck_bytes": est.total_bytes,
                 "accelerate_bytes": weights_only,
@@ -110,14 +119,44 @@ def markdown(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def summary(results: list[dict[str, Any]]) -> str:
+    """One line per kind of workload: how many points, and the spread of each ratio."""
+    lines = [
+        "| workload | points | models | selectcheck ratio (min–median–max) | accelerate | weights × 1.2 |",
+        "| --- | ---: | ---: | --- | --- | --- |",
+    ]
+    order = ["inference, batch 1", "inference, batch > 1"]
+    order += sorted({r["category"] for r in results} - set(order))
+
+    def spread(values: list[float]) -> str:
+        values = sorted(values)
+        return f"{values[0]:.2f}–{values[len(values) // 2]:.2f}–{values[-1]:.2f}"
+
+    for name in order:
+        group = [r for r in results if r["category"] == name]
+        if not group:
+            continue
+        lines.append(
+            f"| {name} | {len(group)} | {len({r['model'] for r in group})} "
+            f"| {spread([r['selectcheck_ratio'] for r in group])} "
+            f"| {spread([r['accelerate_ratio'] for r in group])} "
+            f"| {spread([r['rule_of_thumb_ratio'] for r in group])} |"
+        )
+    inside = sum(0.95 <= r["selectcheck_ratio"] <= 1.20 for r in results)
+    lines += ["", f"selectcheck within 0.95–1.20: {inside}/{len(results)} points."]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("--format", choices=("markdown", "summary", "json"), default="markdown")
     parser.add_argument("--data", type=Path, default=DATA, help="measurements (JSON lines)")
     args = parser.parse_args(argv)
     results = points(args.data)
     if args.format == "json":
         print(json.dumps(results, indent=2))
+    elif args.format == "summary":
+        print(summary(results))
     else:
         print(markdown(results))
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from selectcheck.catalog import Catalog, catalog_for
 from selectcheck.compute.architecture import (
     FULL_ATTENTION,
     SLIDING_ATTENTION,
@@ -19,6 +20,8 @@ from selectcheck.compute.architecture import (
     lora_parameters,
     sliding_layer_pattern,
 )
+from selectcheck.policy_loader import load_policy
+from tests.conftest import REPO
 
 CONFIGS = Path(__file__).resolve().parent.parent / "fixtures" / "configs"
 
@@ -113,6 +116,44 @@ def test_mistral_null_sliding_window_is_full_attention() -> None:
     assert arch.sliding_window is None and arch.sliding_layers == 0
     v01 = config("mistral-7b-v0.3") | {"sliding_window": 4096}
     assert architecture_from_hf_config(v01).sliding_layers == 32
+
+
+def test_missing_sliding_window_takes_the_transformers_default() -> None:
+    # MistralConfig defaults to a 4096-token window, so a config.json without the key slides.
+    without = {k: v for k, v in config("mistral-7b-v0.3").items() if k != "sliding_window"}
+    arch = architecture_from_hf_config(without)
+    assert arch.sliding_window == 4096 and arch.sliding_layers == 32
+    # Llama has no window by default.
+    assert architecture_from_hf_config(config("llama-3.1-8b")).sliding_window is None
+
+
+def test_gemma2_final_logit_softcapping_default_and_override() -> None:
+    assert architecture_from_hf_config(config("gemma-2-9b")).final_logit_softcapping == 30.0
+    uncapped = config("gemma-2-9b") | {"final_logit_softcapping": None}
+    assert architecture_from_hf_config(uncapped).final_logit_softcapping is None
+    assert architecture_from_hf_config(config("gemma-3-4b-it")).final_logit_softcapping is None
+    assert architecture_from_hf_config(config("llama-3.1-8b")).final_logit_softcapping is None
+
+
+HF_COUNTS = json.loads((CONFIGS.parent.parent / "data" / "hf-parameter-counts.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return catalog_for(load_policy(None, cwd=REPO).catalog_files)
+
+
+@pytest.mark.parametrize("model_id", sorted(HF_COUNTS["parameters"]))
+def test_every_catalog_model_counts_like_transformers(model_id: str, catalog: Catalog) -> None:
+    """transformers' own count (sum of p.numel() of the model built from the catalog config on
+    the meta device: benchmarks/vram_simulate.py params) equals ours, to the unit."""
+    entry = catalog.models.get(model_id)
+    assert entry is not None
+    assert count_parameters(entry.architecture()) == HF_COUNTS["parameters"][model_id]
+
+
+def test_parameter_count_file_covers_the_catalog(catalog: Catalog) -> None:
+    assert sorted(HF_COUNTS["parameters"]) == sorted(catalog.models.ids())
 
 
 def test_head_dim_defaults_and_explicit() -> None:

@@ -167,12 +167,23 @@ def test_moe_keeps_all_experts_resident() -> None:
 def test_training_full_mixed_per_parameter_states() -> None:
     small = arch("llama-3.2-1b")
     p = 1_235_814_400
+    # Short sequences peak at the optimizer step: fp32 weights (the master copy), fp32
+    # gradients, Adam's m and v and the step's sqrt(v) buffer; the bf16 copies are gone.
     est = estimate_memory(MemoryWorkload(mode="full-finetune", precision="mixed", context_length=2048), small)
-    assert est.weights == 2 * p  # bf16 compute copy
-    assert est.gradients == 4 * p  # fp32 gradients
-    assert est.optimizer >= 12 * p  # fp32 master + Adam m and v
+    assert est.weights == 4 * p
+    assert est.gradients == 4 * p
+    assert est.optimizer == 8 * p + 4 * p
     assert est.detail()["master_weights"] == 4 * p
     assert est.detail()["optimizer_states"] == 8 * p
+    assert est.detail()["optimizer_step_buffers"] == 4 * p
+    # Long sequences peak in backward: the bf16 compute copy, the fp32 master copy and the
+    # states, every saved activation, and only the first gradient (the LM head's).
+    long = estimate_memory(MemoryWorkload(mode="full-finetune", precision="mixed", context_length=16384), small)
+    assert long.weights == 2 * p
+    assert long.optimizer == 4 * p + 8 * p
+    assert long.gradients == small.vocab_size * small.hidden_size * 4
+    assert long.activations > long.optimizer
+    assert "optimizer_step_buffers" not in long.detail()
 
 
 def test_training_optimizers() -> None:

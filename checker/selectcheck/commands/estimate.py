@@ -339,14 +339,24 @@ def _text_report(
         share = size / total if total else 0.0
         lines.append(f"{key:<{width}}  {size / GB:>9.2f}  {share:>6.1%}{mark}".rstrip())
     where = "per GPU" if workload.gpu_count == 1 else f"per GPU, each of {workload.gpu_count}"
-    lines.append(f"{'total':<{width}}  {total / GB:>9.2f}  {1:>6.1%}  peak {where}")
+    when = {"backward": ", in backward", "optimizer step": ", at the optimizer step", "prefill": ", in prefill"}
+    lines.append(f"{'total':<{width}}  {total / GB:>9.2f}  {1:>6.1%}  peak {where}{when.get(result.moment, '')}")
     if result.approximated:
         lines.append("* approximated from the parameter count (architecture unknown): pass --config for exact figures")
     detail = result.detail()
     shown = [
         f"{key.replace('_', ' ')} {_gb(value)}"
         for key, value in detail.items()
-        if key in ("cuda_context", "workspace", "allocator_reserve", "logits", "adapters", "master_weights")
+        if key
+        in (
+            "cuda_context",
+            "workspace",
+            "allocator_reserve",
+            "logits",
+            "adapters",
+            "master_weights",
+            "optimizer_step_buffers",
+        )
     ]
     if shown:
         lines.append("  of which: " + ", ".join(shown))

@@ -83,6 +83,8 @@ class Architecture:
     layer_types: tuple[str, ...] = ()
     max_position_embeddings: int | None = None
     model_type: str = ""
+    # Gemma-2 caps the logits with cap · tanh(logits / cap) (30.0 unless its config says).
+    final_logit_softcapping: float | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -373,6 +375,7 @@ _TIE_DEFAULT = {
     "falcon": True,
 }
 
+_SLIDING_WINDOW_DEFAULT = {"mistral": 4096, "gemma2": 4096, "gemma3": 4096, "gemma3_text": 4096}
 _NORMS_PER_LAYER = {"gemma2": 4, "gemma3": 4, "gemma3_text": 4, "cohere": 1}
 
 
@@ -511,6 +514,10 @@ def architecture_from_hf_config(config: Mapping[str, Any]) -> Architecture:
 
     # Sliding window.
     sliding = _opt_int(cfg, "sliding_window")
+    if "sliding_window" not in cfg:
+        # transformers fills in its config class's default (Mistral: 4096), so a config.json
+        # without the key slides; Mistral-7B-v0.3 and later say `"sliding_window": null`.
+        sliding = _SLIDING_WINDOW_DEFAULT.get(model_type)
     if cfg.get("use_sliding_window") is False:
         sliding = None
     if model_type in ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe") and not cfg.get("use_sliding_window"):
@@ -555,8 +562,17 @@ def architecture_from_hf_config(config: Mapping[str, Any]) -> Architecture:
         layer_types=layer_types,
         max_position_embeddings=_opt_int(cfg, "max_position_embeddings", "n_positions"),
         model_type=model_type,
+        final_logit_softcapping=_logit_softcapping(cfg, model_type),
         **mla,
     )
+
+
+def _logit_softcapping(cfg: Mapping[str, Any], model_type: str) -> float | None:
+    """The final-logit soft cap: the config's value (null = none), else transformers' default."""
+    if "final_logit_softcapping" in cfg:
+        value = cfg["final_logit_softcapping"]
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+    return 30.0 if model_type == "gemma2" else None
 
 
 def _falcon_architecture(cfg: Mapping[str, Any], model_type: str) -> Architecture:

@@ -25,7 +25,15 @@ transformers 5.17 (``tests/data/vram-h200-transformers.jsonl``):
 * **gradients / optimizer**: gradients of the trainable parameters; AdamW keeps two states in
   the parameter dtype (fp32 for ``mixed``) and its foreach step allocates one more
   parameter-sized buffer; ``mixed`` adds fp32 master weights (counted under optimizer, as in
-  DeepSpeed and EleutherAI's accounting) and the weights part is the bf16 compute copy.
+  DeepSpeed and EleutherAI's accounting, while the weights part is the bf16 compute copy;
+  at the optimizer step only the master copy is left, and it is the weights part).
+* **the training peak** is the larger of two moments, and the parts describe that moment:
+  *backward* (every saved activation, the states, and only the first gradient, the LM
+  head's: backward frees a layer's activations as it writes that layer's gradients) and the
+  *optimizer step* (all gradients, the states, the step's buffers, the next iteration's
+  logits, which cannot reuse the parameter-sized holes the step leaves, and the share of the
+  freed activations' space that the first step's states could not use). Short sequences
+  and gradient checkpointing peak at the step, long sequences in backward.
 * **overhead**: CUDA context and libraries, library workspaces (cuBLAS/cuBLASLt, vLLM CUDA
   graphs and profile activations, llama.cpp compute buffers), and the PyTorch caching
   allocator's reserve (fragmentation): memory it holds but cannot hand out.
@@ -117,6 +125,17 @@ TORCH_WORKSPACE_BYTES = 200_000_000  # cuBLAS/cuBLASLt workspaces and small buff
 # 6-26 % of the transient memory (activations and the optimizer step's buffers).
 ALLOCATOR_RESERVE_INFERENCE = 0.30
 ALLOCATOR_RESERVE_TRAINING = 0.12
+# The loss's fp32 logits come in blocks of several GB (vocabulary × tokens × 4 bytes), and a
+# block that size rarely finds a hole it fits: a larger share of them is reserved.
+ALLOCATOR_RESERVE_LOGITS = 0.2
+# At the optimizer step the reserve is of another kind. The first step allocates the states
+# and the step's buffers, all parameter-shaped, into the holes that backward's freed
+# activations left, cut up by the gradients written in between; about half of that space
+# cannot take them. Plus a small reserve on the step's own buffers. (Both from the H200 runs
+# and from replaying 222 training runs of 13 models through a model of the caching
+# allocator: benchmarks/vram_simulate.py, tests/data/vram-simulated-h200.jsonl.)
+STEP_STRANDED_ACTIVATION_SHARE = 0.55
+ALLOCATOR_RESERVE_STEP = 0.03
 VLLM_GPU_MEMORY_UTILIZATION = 0.9
 VLLM_MAX_NUM_BATCHED_TOKENS = 8192  # profile run size (V1 default for LLM / large GPUs)
 VLLM_MAX_NUM_SEQS = 256
@@ -234,6 +253,9 @@ class MemoryEstimate:
     workload: MemoryWorkload
     approximated: tuple[str, ...] = ()
     details: tuple[tuple[str, int], ...] = field(default=())
+    # When the peak happens: "prefill" (transformers inference), "backward" or "optimizer
+    # step" (training), "serving" (vLLM, llama.cpp: memory held for the whole run).
+    moment: str = ""
 
     def parts(self) -> dict[str, int]:
         """The six parts, in the fixed order of the JSON report."""
@@ -470,6 +492,9 @@ def inference_activation_bytes(arch: Architecture, tokens: int, compute_bytes: i
     return int(per_token * tokens)
 
 
+GEMMA_NORM_MODEL_TYPES = ("gemma", "gemma2", "gemma3", "gemma3_text")
+
+
 def _layer_saved_bytes(arch: Architecture, kind: str) -> float:
     """Bytes autograd saves per token in one decoder layer (bf16 compute).
 
@@ -484,15 +509,21 @@ def _layer_saved_bytes(arch: Architecture, kind: str) -> float:
     norms = arch.norms_per_layer
     sdpa = 2 * (qd + kd + vd + od) + 4 * arch.num_attention_heads  # q, k, v, out, logsumexp
     mlp_saved = (8 if gated else 4) * inter  # act input, act out, up (gated), down input
+    # A trainable RMSNorm saves its fp32 input and its normalised output for the weight's
+    # gradient: bf16 in Llama-style norms (x.to(bf16) * w), fp32 in Gemma's ((x * w).to(bf16)).
+    # A frozen one (LoRA) saves only the fp32 input. q/k norms (Qwen3, Gemma-3, OLMo-2) do
+    # the same over the query and key widths.
+    norm_saved = 8 if arch.model_type in GEMMA_NORM_MODEL_TYPES else 6
+    qk_width = qd + kd if arch.qk_norm != "none" else 0
     if kind == "full":
-        return norms * 6 * h + 2 * h * 2 + sdpa + 2 * od + mlp_saved
+        return (norms * h + qk_width) * norm_saved + 2 * h * 2 + sdpa + 2 * od + mlp_saved
     if kind == "mixed":
         n_in_casts = 3 + (2 if gated else 1)
-        return norms * 8 * h + n_in_casts * 2 * h + sdpa + 2 * od + mlp_saved
+        return (norms * h + qk_width) * 8 + n_in_casts * 2 * h + sdpa + 2 * od + mlp_saved
     # lora: fp32 input copies for q, k, v, o, gate, up, down; base linears save nothing.
     n_h_inputs = 3 + (2 if gated else 1)
     mlp_lora = (6 if gated else 2) * inter + 4 * inter
-    return norms * 4 * h + n_h_inputs * 4 * h + 4 * od + sdpa + mlp_lora
+    return (norms * h + qk_width) * 4 + n_h_inputs * 4 * h + 4 * od + sdpa + mlp_lora
 
 
 def training_activation_bytes(
@@ -508,7 +539,8 @@ def training_activation_bytes(
     are alive when the loss backward starts; with it only each layer's input (fp32 under
     autocast) plus one recomputed layer and its backward temporaries (about as large). The
     loss upcasts the logits to fp32 and keeps the log-softmax; its backward adds the
-    gradient and the log-softmax gradient: 12 bytes per vocabulary entry and token.
+    gradient and the log-softmax gradient: 12 bytes per vocabulary entry and token (14 with
+    Gemma-2's logit soft cap, whose tanh output is saved too).
     """
     h = arch.hidden_size
     layer = _layer_saved_bytes(arch, kind)
@@ -520,6 +552,8 @@ def training_activation_bytes(
         acts = arch.num_hidden_layers * layer
     acts += 8 * h  # embeddings output, final norm
     logits = 12 * arch.vocab_size
+    if arch.final_logit_softcapping:
+        logits += 2 * arch.vocab_size  # tanh's bf16 output, saved for its backward
     return int(acts * tokens), int(logits * tokens)
 
 
@@ -581,6 +615,7 @@ def _build(
     params: int,
     parts: dict[str, float],
     details: dict[str, float],
+    moment: str,
 ) -> MemoryEstimate:
     ints = {name: math.ceil(parts.get(name, 0.0)) for name in PART_NAMES}
     return MemoryEstimate(
@@ -594,6 +629,7 @@ def _build(
         parameters=params,
         workload=workload,
         details=tuple((k, math.ceil(v)) for k, v in details.items() if v),
+        moment=moment,
     )
 
 
@@ -617,7 +653,7 @@ def _estimate_transformers_inference(
     # Last-position logits: bf16 output, fp32 copy and the processed scores in generate.
     logits = workload.batch_size * arch.vocab_size * (cb + 8)
     acts += logits
-    mask = sliding_window_mask_bytes(arch, workload.context_length, workload.batch_size)
+    mask = attention_mask_bytes(arch, workload.context_length, workload.batch_size)
     acts += mask
     workspace = TORCH_WORKSPACE_BYTES + _moe_dispatch_bytes(arch, cb)
     if precision in ("nf4", "int4", "int8"):
@@ -636,19 +672,45 @@ def _estimate_transformers_inference(
             "allocator_reserve": reserve,
             "multi_gpu_communication": comm,
             "logits": logits,
-            "sliding_window_mask": mask,
+            "attention_mask": mask,
         },
+        "prefill",
     )
 
 
-def sliding_window_mask_bytes(arch: Architecture, tokens: int, batch_size: int) -> int:
-    """transformers with SDPA: a sliding-window layer cannot use the kernel's built-in causal
-    mask, so a (batch, 1, tokens, tokens) boolean mask is materialised, and SDPA's
-    memory-efficient kernel converts it to an additive 16-bit copy: 3 bytes per entry.
-    Only when the sequence is longer than the window (shorter ones are plain causal)."""
-    if not arch.sliding_layers or arch.sliding_window is None or tokens <= arch.sliding_window:
+# transformers materialises the causal mask for every layer of these families, whatever the
+# length (Falcon adds ALiBi onto it, so it never lets SDPA use its built-in causal mask).
+ALWAYS_MASKED_MODEL_TYPES = ("falcon",)
+
+
+def attention_mask_bytes(
+    arch: Architecture,
+    tokens: int,
+    batch_size: int,
+    *,
+    training: bool = False,
+    gradient_checkpointing: bool = False,
+) -> int:
+    """The (batch, 1, tokens, tokens) attention mask transformers builds when SDPA's built-in
+    causal mask cannot be used: sliding-window layers once the sequence is longer than the
+    window, and every layer of :data:`ALWAYS_MASKED_MODEL_TYPES`.
+
+    The mask is boolean (1 byte per entry). SDPA turns it into an additive 16-bit bias in each
+    masked layer, so inference holds 3 bytes per entry (the conversion's 1-byte negation is
+    gone before the MLP's intermediates appear). In training the memory-efficient kernel
+    saves each masked layer's bias for backward (2 bytes per entry and layer; with gradient
+    checkpointing only the recomputed layer's), and the negation briefly adds a byte."""
+    if arch.model_type in ALWAYS_MASKED_MODEL_TYPES:
+        masked_layers = arch.num_hidden_layers
+    elif arch.sliding_layers and arch.sliding_window is not None and tokens > arch.sliding_window:
+        masked_layers = arch.sliding_layers
+    else:
         return 0
-    return 3 * batch_size * tokens * tokens
+    entries = batch_size * tokens * tokens
+    if not training:
+        return 3 * entries
+    saved_biases = 1 if gradient_checkpointing else masked_layers
+    return (2 + 2 * saved_biases) * entries
 
 
 def _largest_linear(arch: Architecture) -> int:
@@ -688,7 +750,8 @@ def _estimate_training(workload: MemoryWorkload, arch: Architecture, params: int
         else:
             base_weights = weight_bytes(arch if exact_arch else None, params, base)
         trainable = lora_parameters(arch, workload.lora_rank)
-        adapters = trainable * 4  # peft keeps adapters in fp32 over a 16-bit base
+        param_bytes = 4  # peft keeps adapters (and so their gradients and states) in fp32
+        adapters = trainable * param_bytes
         weights = base_weights + adapters
         details["adapters"] = adapters
         master = 0
@@ -707,10 +770,12 @@ def _estimate_training(workload: MemoryWorkload, arch: Architecture, params: int
         step_temp = 0
 
     acts, logits = training_activation_bytes(arch, tokens, kind=kind, gradient_checkpointing=ckpt)
-    mask = sliding_window_mask_bytes(arch, workload.context_length, workload.batch_size)
+    mask = attention_mask_bytes(
+        arch, workload.context_length, workload.batch_size, training=True, gradient_checkpointing=ckpt
+    )
     activations = acts + logits + mask
     details["logits"] = logits
-    details["sliding_window_mask"] = mask
+    details["attention_mask"] = mask
 
     # Shard weights, gradients and optimizer across GPUs (tensor parallel / FSDP); each GPU
     # keeps its own activations (conservative).
@@ -719,19 +784,46 @@ def _estimate_training(workload: MemoryWorkload, arch: Architecture, params: int
     grads /= n
     states /= n
     step_temp /= n
-    # The optimizer step's temporary buffer reuses the memory that backward freed (the
-    # activations, and under autocast the bf16 weight copies); only the excess is added.
-    freed = activations + (weights if precision == "mixed" else 0.0)
-    step_extra = max(0.0, step_temp - freed)
-    optimizer = master + states + step_extra
+    # The gradient that backward produces first: the LM head's (tied or not), for full training.
+    grad_first = min(grads, arch.vocab_size * arch.hidden_size * param_bytes / n) if mode == "full-finetune" else grads
+
+    # Two moments compete for the peak (from the H200 runs, and from replaying runs' tensor
+    # allocations through a model of PyTorch's caching allocator: benchmarks/vram_simulate.py):
+    #   backward: every saved activation is alive and the first gradient appears. Backward
+    #     frees a layer's activations as it writes that layer's gradients, so the two parts
+    #     never add up in full.
+    #   optimizer step: all gradients, the states and the step's buffers. The first step puts
+    #     the new states and buffers into the holes that backward's freed activations left,
+    #     and part of that space cannot take them (the stranded share, in the reserve); from
+    #     the second iteration on, the next logits need fresh memory as well. Under autocast
+    #     the bf16 weight copies are gone by then.
+    backward_moment = weights + master + states + activations + grad_first
+    backward_reserve = ALLOCATOR_RESERVE_TRAINING * (activations - logits) + ALLOCATOR_RESERVE_LOGITS * logits
+    step_weights = 0.0 if precision == "mixed" else weights
+    step_moment = step_weights + master + states + grads + step_temp + logits
+    step_reserve = ALLOCATOR_RESERVE_STEP * (step_temp + logits) + STEP_STRANDED_ACTIVATION_SHARE * (
+        activations - logits
+    )
+    at_step = step_moment + step_reserve > backward_moment + backward_reserve
     details["master_weights"] = master
     details["optimizer_states"] = states
-    details["optimizer_step_buffers"] = step_extra
+    if at_step:
+        # Under autocast only the fp32 master copy is left at the step: it is the weights then.
+        parts_weights, parts_acts, parts_grads = step_weights + master, logits, grads
+        optimizer = states + step_temp
+        reserve = step_reserve
+        details["optimizer_step_buffers"] = step_temp
+        details["logits"] = logits
+        details["attention_mask"] = 0
+    else:
+        parts_weights, parts_acts, parts_grads = weights, activations, grad_first
+        optimizer = master + states
+        reserve = backward_reserve
+        details["optimizer_step_buffers"] = 0
 
     workspace = TORCH_WORKSPACE_BYTES + _moe_dispatch_bytes(arch, 2)
     if mode == "qlora" or workload.base_precision in ("nf4", "int4", "int8"):
         workspace += _largest_linear(arch) * 2 * 2  # dequantised weight in fwd and bwd
-    reserve = ALLOCATOR_RESERVE_TRAINING * (activations + step_temp)
     comm = MULTI_GPU_COMM_BYTES if n > 1 else 0
     overhead = CUDA_CONTEXT_BYTES + workspace + reserve + comm
     details.update(
@@ -744,13 +836,14 @@ def _estimate_training(workload: MemoryWorkload, arch: Architecture, params: int
         workload,
         params,
         {
-            "weights": weights,
-            "activations": activations,
-            "gradients": grads,
+            "weights": parts_weights,
+            "activations": parts_acts,
+            "gradients": parts_grads,
             "optimizer": optimizer,
             "overhead": overhead,
         },
         details,
+        "optimizer step" if at_step else "backward",
     )
 
 
@@ -791,6 +884,7 @@ def _estimate_vllm(workload: MemoryWorkload, arch: Architecture, params: int) ->
             "workspace": workspace,
             "multi_gpu_communication": comm,
         },
+        "serving",
     )
 
 
@@ -822,6 +916,7 @@ def _estimate_llama_cpp(workload: MemoryWorkload, arch: Architecture, params: in
         params,
         {"weights": weights, "kv_cache": kv, "activations": acts, "overhead": overhead},
         {"cuda_context": LLAMA_CPP_CONTEXT_BYTES, "workspace": 100_000_000},
+        "serving",
     )
 
 
