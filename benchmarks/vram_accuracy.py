@@ -25,7 +25,7 @@ try:
 except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(REPO / "checker"))
 
-from selectcheck.compute.architecture import architecture_from_hf_config  # noqa: E402
+from selectcheck.compute.architecture import Architecture, architecture_from_hf_config  # noqa: E402
 from selectcheck.compute.memory import MemoryWorkload, estimate_memory  # noqa: E402
 
 DATA = REPO / "tests" / "data" / "vram-h200-transformers.jsonl"
@@ -34,19 +34,45 @@ GB = 1e9
 
 
 def workload_for(row: dict[str, Any]) -> MemoryWorkload:
+    """The record workload a probe row (../shared/tools/vram_probe.py) corresponds to."""
+    batch = row.get("batch", 1)
     if row["kind"] == "infer":
-        return MemoryWorkload(context_length=row["ctx"] + row.get("new_tokens", 0), batch_size=row.get("batch", 1))
+        # The KV cache holds the prompt and the generated tokens.
+        return MemoryWorkload(context_length=row["ctx"] + row.get("new_tokens", 0), batch_size=batch)
     mode: str = row["mode"]
     ckpt = mode.endswith("_ckpt")
     base = mode.removesuffix("_ckpt")
-    if base == "lora":
-        return MemoryWorkload(mode="lora", context_length=row["seq"], gradient_checkpointing=ckpt, lora_rank=16)
+    if base == "lora":  # peft LoRA r=16 on all linear layers, torch AdamW
+        return MemoryWorkload(
+            mode="lora", context_length=row["seq"], batch_size=batch, gradient_checkpointing=ckpt, lora_rank=16
+        )
     return MemoryWorkload(
         mode="full-finetune",
         precision="mixed" if base == "full_mixed" else "bf16",
         context_length=row["seq"],
+        batch_size=batch,
         gradient_checkpointing=ckpt,
     )
+
+
+def architecture_for(row: dict[str, Any]) -> Architecture:
+    """The architecture a probe row ran: the config it carries (replayed rows), else the
+    config in tests/fixtures/configs/<model>.json, else the catalog entry of that name, so
+    new probe points of any catalog model can be appended to the data as they are."""
+    if row.get("config"):
+        return architecture_from_hf_config(row["config"])
+    path = CONFIGS / f"{row['model']}.json"
+    if path.is_file():
+        return architecture_from_hf_config(json.loads(path.read_text(encoding="utf-8")))
+    from selectcheck.catalog import catalog_for
+    from selectcheck.policy_loader import load_policy
+
+    entry = catalog_for(load_policy(None, cwd=REPO).catalog_files).models.get(row["model"])
+    if entry is None:
+        raise LookupError(
+            f"no config for {row['model']!r}: add tests/fixtures/configs/{row['model']}.json or a catalog entry"
+        )
+    return entry.architecture()
 
 
 def label(row: dict[str, Any]) -> str:
@@ -69,9 +95,7 @@ def points(data: Path) -> list[dict[str, Any]]:
     for row in rows:
         if row["kind"] not in ("infer", "train"):
             continue
-        # Replayed rows (tests/data/vram-simulated-h200.jsonl) carry the config they ran with.
-        config = row.get("config") or json.loads((CONFIGS / f"{row['model']}.json").read_text())
-        est = estimate_memory(workload_for(row), architecture_from_hf_config(config))
+        est = estimate_memory(workload_for(row), architecture_for(row))
         weights_only = weights.get(row["model"], 2 * est.parameters)
         measured = row["nvml"]
         out.append(

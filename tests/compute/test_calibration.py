@@ -8,19 +8,28 @@ hold, and at most 20 % above it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from selectcheck.compute.architecture import architecture_from_hf_config, count_parameters
-from selectcheck.compute.memory import MemoryWorkload, estimate_memory
+from selectcheck.compute.architecture import count_parameters
+from selectcheck.compute.memory import estimate_memory
 
 TESTS = Path(__file__).resolve().parent.parent
 DATA = TESTS / "data" / "vram-h200-transformers.jsonl"
-CONFIGS = TESTS / "fixtures" / "configs"
 LOW, HIGH = 0.95, 1.20
+
+# One mapping from a probe row to a workload and an architecture, shared with the accuracy
+# table (benchmarks/vram_accuracy.py), so the test and the README table cannot disagree.
+_spec = importlib.util.spec_from_file_location("vram_accuracy", TESTS.parent / "benchmarks" / "vram_accuracy.py")
+assert _spec is not None and _spec.loader is not None
+vram_accuracy = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(vram_accuracy)
+workload_for = vram_accuracy.workload_for
+architecture_for = vram_accuracy.architecture_for
 
 
 def _rows() -> list[dict[str, Any]]:
@@ -38,43 +47,9 @@ def point_id(row: dict[str, Any]) -> str:
     return f"{row['model']}-{row['mode']}-{row['seq']}"
 
 
-def workload_for(row: dict[str, Any]) -> MemoryWorkload:
-    """The record workload that the measured run corresponds to."""
-    if row["kind"] == "infer":
-        return MemoryWorkload(
-            mode="inference",
-            precision="bf16",
-            context_length=row["ctx"] + row.get("new_tokens", 0),  # prompt + output
-            batch_size=row.get("batch", 1),
-            engine="transformers",
-        )
-    mode: str = row["mode"]
-    checkpointing = mode.endswith("_ckpt")
-    base = mode.removesuffix("_ckpt")
-    if base == "lora":
-        return MemoryWorkload(
-            mode="lora",
-            precision="bf16",
-            context_length=row["seq"],
-            batch_size=row.get("batch", 1),
-            gradient_checkpointing=checkpointing,
-            optimizer="adamw",
-            lora_rank=16,
-        )
-    return MemoryWorkload(
-        mode="full-finetune",
-        precision="mixed" if base == "full_mixed" else "bf16",
-        context_length=row["seq"],
-        batch_size=row.get("batch", 1),
-        gradient_checkpointing=checkpointing,
-        optimizer="adamw",
-    )
-
-
 def ratio(row: dict[str, Any]) -> float:
-    config = json.loads((CONFIGS / f"{row['model']}.json").read_text())
-    estimate = estimate_memory(workload_for(row), architecture_from_hf_config(config))
-    return estimate.total_bytes / row["nvml"]
+    estimate = estimate_memory(workload_for(row), architecture_for(row))
+    return float(estimate.total_bytes / row["nvml"])
 
 
 def test_data_has_points() -> None:
@@ -90,7 +65,15 @@ def test_estimate_within_band(row: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["kind"] == "weights"], ids=lambda r: r["model"])
 def test_weight_bytes_of_built_models(row: dict[str, Any]) -> None:
-    config = json.loads((CONFIGS / f"{row['model']}.json").read_text())
-    arch = architecture_from_hf_config(config)
+    arch = architecture_for(row)
     assert count_parameters(arch) == row["params"]
     assert 2 * count_parameters(arch) == row["weight_bytes"]
+
+
+def test_new_probe_rows_of_catalog_models_need_no_fixture_config() -> None:
+    # A probe run of any catalog model can be appended to the data as it is.
+    row = {"kind": "infer", "model": "qwen3-8b", "ctx": 1024, "batch": 4, "new_tokens": 8}
+    assert count_parameters(architecture_for(row)) == 8_190_735_360
+    assert workload_for(row).batch_size == 4 and workload_for(row).context_length == 1032
+    with pytest.raises(LookupError, match="tests/fixtures/configs/no-such-model.json"):
+        architecture_for({"kind": "infer", "model": "no-such-model", "ctx": 1, "batch": 1})

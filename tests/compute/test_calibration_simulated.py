@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 
-from selectcheck.compute.architecture import architecture_from_hf_config
 from selectcheck.compute.memory import estimate_memory
-from tests.compute.test_calibration import HIGH, LOW, POINTS, point_id, workload_for
+from tests.compute.test_calibration import HIGH, LOW, POINTS, architecture_for, point_id, workload_for
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "vram-simulated-h200.jsonl"
 SIMULATED = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -39,6 +38,6 @@ def test_simulated_points_cover_what_was_never_measured() -> None:
 
 @pytest.mark.parametrize("row", SIMULATED, ids=[point_id(r) for r in SIMULATED])
 def test_estimate_within_band_of_replayed_run(row: dict[str, Any]) -> None:
-    estimate = estimate_memory(workload_for(row), architecture_from_hf_config(row["config"]))
+    estimate = estimate_memory(workload_for(row), architecture_for(row))
     ratio = estimate.total_bytes / row["nvml"]
     assert LOW <= ratio <= HIGH, f"estimate / replayed = {ratio:.3f} for {point_id(row)}"
