@@ -23,8 +23,10 @@ from selectcheck.rules.registry import Finding, rule
         them), activations (the prefill peak for inference; stored activations and logits
         for training, with or without gradient checkpointing), gradients, optimizer state
         and master weights (training), and runtime overhead (CUDA context, library
-        workspaces, allocator reserve). `count > 1` splits weights and KV across GPUs
-        (tensor parallel); the overhead repeats on each.
+        workspaces, allocator reserve). Training peaks either in backward (all saved
+        activations) or at the optimizer step (all gradients and the step's buffers), and
+        the parts describe whichever moment is larger. `count > 1` splits weights and KV
+        across GPUs (tensor parallel); the overhead repeats on each.
 
         The estimate is compared with the usable memory of one card: the total NVML reports
         × (1 − `vram.headroom` of the policy, default 0.05). Under `engine: vllm` the budget
