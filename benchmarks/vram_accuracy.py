@@ -93,8 +93,8 @@ def points(data: Path) -> list[dict[str, Any]]:
     weights = {r["model"]: r["weight_bytes"] for r in rows if r["kind"] == "weights"}
     out = []
     for row in rows:
-        if row["kind"] not in ("infer", "train"):
-            continue
+        if row["kind"] not in ("infer", "train") or not row.get("nvml"):
+            continue  # the probe's env/weights/error rows, or a run without NVML (no GPU)
         est = estimate_memory(workload_for(row), architecture_for(row))
         weights_only = weights.get(row["model"], 2 * est.parameters)
         measured = row["nvml"]
@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="measurements (JSON lines)")
     args = parser.parse_args(argv)
     results = points(args.data)
+    if not results:
+        print(f"{args.data}: no measured infer or train rows (NVML figures) to compare with", file=sys.stderr)
+        return 1
     if args.format == "json":
         print(json.dumps(results, indent=2))
     elif args.format == "summary":

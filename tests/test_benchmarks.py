@@ -50,3 +50,26 @@ def test_vram_accuracy_table_covers_every_measured_point() -> None:
     rows = json.loads(result.stdout)
     points = [json.loads(line) for line in (REPO / "tests" / "data" / "vram-h200-transformers.jsonl").open()]
     assert len(rows) == sum(1 for p in points if p["kind"] in ("infer", "train"))
+
+
+def test_vram_accuracy_says_so_when_a_probe_run_measured_nothing(tmp_path: Path) -> None:
+    # The probe on a machine without NVML (TINY=1 on a CPU) writes rows without an nvml figure.
+    data = tmp_path / "vram.jsonl"
+    rows = [
+        {"kind": "env", "cuda": False, "device": "cpu"},
+        {"kind": "infer", "model": "llama-3.2-1b", "ctx": 64, "batch": 1, "new_tokens": 8, "nvml": None},
+    ]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "vram_accuracy.py"), "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "no measured infer or train rows" in result.stderr and not result.stdout
+
+
+def test_gpu_check_scripts_parse() -> None:
+    for script in ("gpu_check.sh", "gpu_wheels.sh"):
+        subprocess.run(["bash", "-n", str(REPO / "benchmarks" / script)], check=True, timeout=30)

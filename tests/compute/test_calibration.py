@@ -75,5 +75,5 @@ def test_new_probe_rows_of_catalog_models_need_no_fixture_config() -> None:
     row = {"kind": "infer", "model": "qwen3-8b", "ctx": 1024, "batch": 4, "new_tokens": 8}
     assert count_parameters(architecture_for(row)) == 8_190_735_360
     assert workload_for(row).batch_size == 4 and workload_for(row).context_length == 1032
-    with pytest.raises(LookupError, match="tests/fixtures/configs/no-such-model.json"):
+    with pytest.raises(LookupError, match=r"tests/fixtures/configs/no-such-model\.json"):
         architecture_for({"kind": "infer", "model": "no-such-model", "ctx": 1, "batch": 1})
