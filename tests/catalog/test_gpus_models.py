@@ -13,6 +13,7 @@ from selectcheck.catalog.models import ModelCatalogFile, ModelEntry
 from selectcheck.compute.architecture import count_parameters
 from selectcheck.compute.memory import MemoryWorkload, estimate_memory
 from selectcheck.loader import load_path
+from tests.compute.test_architecture import MEASURED_PARAMETERS  # ../shared/data/README.md
 
 REPO = Path(__file__).resolve().parents[2]
 GPUS_YAML = REPO / "policy" / "catalog" / "gpus.yaml"
@@ -45,19 +46,6 @@ DESIGN_MODELS = [
     "HuggingFaceTB/SmolLM2-1.7B",
 ]  # fmt: skip
 
-# ../shared/data/README.md
-MEASURED_PARAMETERS = {
-    "llama-3.2-1b": 1_235_814_400,
-    "llama-3.2-3b": 3_212_749_824,
-    "llama-3.1-8b": 8_030_261_248,
-    "mistral-7b-v0.3": 7_248_023_552,
-    "qwen2.5-7b": 7_615_616_512,
-    "qwen2.5-14b": 14_770_033_664,
-    "qwen2.5-32b": 32_763_876_352,
-    "phi-3-mini": 3_821_079_552,
-    "gemma-2-9b": 9_241_705_984,
-    "mixtral-8x7b": 46_702_792_704,
-}
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
+# Every catalog entry cites a web source; the schemas hold them to this pattern.
+URL_PATTERN = r"^https?://\S+$"
+
 
 _NORMALIZED: dict[str, str] = {}
 

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from selectcheck.catalog.base import AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
+from selectcheck.catalog.base import URL_PATTERN, AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
 
 __all__ = [
     "BenchmarkCatalogFile",
@@ -131,7 +131,7 @@ class BenchmarkEntry(CatalogModel):
         description="For aggregates: the ids of the benchmarks that are averaged.",
     )
     source: str = Field(
-        pattern=r"^https?://\S+$",
+        pattern=URL_PATTERN,
         description="URL of the primary source for the item count and the metric.",
     )
     notes: str | None = Field(

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from selectcheck.catalog.base import AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
+from selectcheck.catalog.base import URL_PATTERN, AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
 
 __all__ = ["GpuCatalogFile", "GpuEntry"]
 
@@ -24,7 +24,6 @@ MIB = 1024 * 1024
 
 
 _Ids = Ids
-_URL = r"^https?://\S+$"
 
 
 class GpuEntry(CatalogModel):
@@ -79,7 +78,7 @@ class GpuEntry(CatalogModel):
         default=True,
         description="Whether the card has bf16 tensor cores (T4 and V100 do not: use fp16).",
     )
-    source: str = Field(pattern=_URL, description="Where the memory figures come from (vendor page).")
+    source: str = Field(pattern=URL_PATTERN, description="Where the memory figures come from (vendor page).")
     notes: str | None = Field(default=None, description="Caveats, variants, and anything not confirmed.")
 
     def total_bytes(self) -> int:

@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from selectcheck.catalog.base import AliasIndex, CatalogModel, normalize_id
+from selectcheck.catalog.base import URL_PATTERN, AliasIndex, CatalogModel, normalize_id
 
 Permission = Literal["yes", "no", "conditional"]
 """How a license treats one intended use."""
@@ -33,9 +33,8 @@ Use = Literal["commercial", "internal", "research"]
 
 USES: tuple[Use, ...] = ("commercial", "internal", "research")
 
-_URL_PATTERN = r"^https?://\S+$"
 
-Url = Annotated[str, Field(pattern=_URL_PATTERN, min_length=10)]
+Url = Annotated[str, Field(pattern=URL_PATTERN, min_length=10)]
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 

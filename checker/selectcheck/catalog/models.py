@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from selectcheck.catalog.base import AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
+from selectcheck.catalog.base import URL_PATTERN, AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
 from selectcheck.compute.architecture import (
     Architecture,
     architecture_from_hf_config,
@@ -27,7 +27,6 @@ __all__ = ["ModelCatalogFile", "ModelConfig", "ModelEntry"]
 
 
 _Ids = Ids
-_URL = r"^https?://\S+$"
 _Pos = Annotated[int, Field(gt=0)]
 
 
@@ -134,7 +133,7 @@ class ModelEntry(CatalogModel):
             "(vision towers, MTP heads); informational."
         ),
     )
-    source: str = Field(pattern=_URL, description="The config.json (or model card) used.")
+    source: str = Field(pattern=URL_PATTERN, description="The config.json (or model card) used.")
     notes: str | None = Field(default=None, description="Caveats and values that could not be confirmed.")
 
     @model_validator(mode="after")
