@@ -176,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("markdown", "summary", "json"), default="markdown")
     parser.add_argument("--data", type=Path, default=DATA, help="measurements (JSON lines)")
     args = parser.parse_args(argv)
-    results = points(args.data)
+    try:
+        results = points(args.data)
+    except LookupError as error:  # a row of a model with neither a fixture config nor a catalog entry
+        print(f"{args.data}: {error.args[0]}", file=sys.stderr)
+        return 2
     if not results:
         print(f"{args.data}: no measured infer or train rows (NVML figures) to compare with", file=sys.stderr)
         return 1

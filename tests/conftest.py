@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from selectcheck.catalog import Catalog, catalog_for
 from selectcheck.cli import main
+from selectcheck.policy_loader import load_policy
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -44,6 +46,12 @@ def invoke(args: list[str], cwd: Path, input: bytes | None = None) -> CliResult:
         mp.chdir(cwd)
         result = runner.invoke(main, args, input=input, catch_exceptions=False)
     return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The default policy's catalogs, loaded once (catalog tests define their own `catalog`)."""
+    return catalog_for(load_policy(None, cwd=REPO).catalog_files)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from selectcheck.catalog import Catalog, catalog_for
+from selectcheck.catalog import Catalog
 from selectcheck.compute.architecture import (
     FULL_ATTENTION,
     SLIDING_ATTENTION,
@@ -20,8 +20,6 @@ from selectcheck.compute.architecture import (
     lora_parameters,
     sliding_layer_pattern,
 )
-from selectcheck.policy_loader import load_policy
-from tests.conftest import REPO
 
 CONFIGS = Path(__file__).resolve().parent.parent / "fixtures" / "configs"
 
@@ -133,14 +131,12 @@ def test_gemma2_final_logit_softcapping_default_and_override() -> None:
     assert architecture_from_hf_config(uncapped).final_logit_softcapping is None
     assert architecture_from_hf_config(config("gemma-3-4b-it")).final_logit_softcapping is None
     assert architecture_from_hf_config(config("llama-3.1-8b")).final_logit_softcapping is None
+    with pytest.raises(ArchitectureError, match="final_logit_softcapping") as raised:
+        architecture_from_hf_config(config("gemma-2-9b") | {"final_logit_softcapping": "30"})
+    assert raised.value.key == "final_logit_softcapping"  # located at the key in a record
 
 
 HF_COUNTS = json.loads((CONFIGS.parent.parent / "data" / "hf-parameter-counts.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return catalog_for(load_policy(None, cwd=REPO).catalog_files)
 
 
 @pytest.mark.parametrize("model_id", sorted(HF_COUNTS["parameters"]))

@@ -15,12 +15,11 @@ import pytest
 import yaml
 
 from selectcheck.analysis.candidates import memory_workload, with_article
-from selectcheck.catalog import Catalog, catalog_for
+from selectcheck.catalog import Catalog
 from selectcheck.compute.memory import estimate_memory, workload_budget_bytes
 from selectcheck.loader import load_bytes
 from selectcheck.model.policy import Policy
 from selectcheck.model.record import Record
-from selectcheck.policy_loader import load_policy
 from selectcheck.rules.context import ProjectIndex, RecordContext, RunOptions
 from selectcheck.rules.registry import Finding, all_rules
 from selectcheck.schema_check import check_schema
@@ -33,11 +32,6 @@ LLAMA8 = "meta-llama/Llama-3.1-8B-Instruct"
 QWEN7 = "Qwen/Qwen2.5-7B-Instruct"
 GB = 1_000_000_000
 NUMBER = r"\d+(?:\.\d)?"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return catalog_for(load_policy(None, cwd=REPO).catalog_files)
 
 
 def _record(

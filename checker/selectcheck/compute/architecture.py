@@ -569,10 +569,16 @@ def architecture_from_hf_config(config: Mapping[str, Any]) -> Architecture:
 
 def _logit_softcapping(cfg: Mapping[str, Any], model_type: str) -> float | None:
     """The final-logit soft cap: the config's value (null = none), else transformers' default."""
-    if "final_logit_softcapping" in cfg:
-        value = cfg["final_logit_softcapping"]
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
-    return 30.0 if model_type == "gemma2" else None
+    if "final_logit_softcapping" not in cfg:
+        return 30.0 if model_type == "gemma2" else None
+    value = cfg["final_logit_softcapping"]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ArchitectureError(
+            f"final_logit_softcapping must be a positive number or null, got {value!r}", "final_logit_softcapping"
+        )
+    return float(value)
 
 
 def _falcon_architecture(cfg: Mapping[str, Any], model_type: str) -> Architecture:

@@ -813,8 +813,7 @@ def _estimate_training(workload: MemoryWorkload, arch: Architecture, params: int
         optimizer = states + step_temp
         reserve = step_reserve
         details["optimizer_step_buffers"] = step_temp
-        details["logits"] = logits
-        details["attention_mask"] = 0
+        details["attention_mask"] = 0  # the activations part holds only the logits then
     else:
         parts_weights, parts_acts, parts_grads = weights, activations, grad_first
         optimizer = master + states
