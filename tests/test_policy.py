@@ -66,6 +66,20 @@ def test_invalid_policy_is_exit_2_with_location(project: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_missing_key_points_at_the_schema_of_the_file_it_is_missing_from(project: Path) -> None:
+    copy_base(project / "records" / "0001-faq.yaml")
+    (project / ".selectcheck.yaml").write_text("records: [records]\n")
+    result = invoke(["validate", "records"], project)
+    assert result.exit_code == 2
+    assert "invalid policy: missing required key 'policy_version'" in result.stderr
+    assert "see `selectcheck schema policy` for what it holds" in result.stderr
+    # …and in a record, at the record schema.
+    (project / ".selectcheck.yaml").write_text("policy_version: 1\n")
+    copy_base(project / "records" / "0001-faq.yaml", **{"title: Base model for the FAQ answer drafter\n": ""})
+    (finding,) = invoke(["validate", "--format", "json", "records"], project).json()["diagnostics"]
+    assert finding["help"] == "Add `title:` here; see `selectcheck schema record` for what it holds."
+
+
 def test_policy_yaml_error_and_cycle_and_outside_paths(project: Path) -> None:
     copy_base(project / "records" / "0001-faq.yaml")
     config = project / ".selectcheck.yaml"

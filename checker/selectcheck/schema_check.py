@@ -94,12 +94,12 @@ def _unwrap(error: ValidationError) -> ValidationError:
     return error
 
 
-def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
+def _violations(error: ValidationError, schema_name: str) -> Iterator[SchemaViolation]:
     branches: Any = error.validator_value
     hardware_choice = (
         error.validator == "anyOf"
         and isinstance(branches, list)
-        and all(isinstance(b, dict) and set(b) == {"required"} for b in branches)
+        and all(isinstance(b, dict) and set(b) <= {"required", "title"} and "required" in b for b in branches)
     )
     if hardware_choice:
         options = " or ".join(f"`{b['required'][0]}`" for b in branches)
@@ -136,7 +136,8 @@ def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
             yield SchemaViolation(
                 f"{pointer}/{name}",
                 f"missing required key {name!r}" + (f" in {_property_name(error)}" if pointer else ""),
-                f"Add `{name}:` here; see `selectcheck schema record` for what it holds.",
+                f"Add `{name}:` here; see `selectcheck schema {schema_name.removesuffix('.schema.json')}` "
+                "for what it holds.",
                 at_key=True,
             )
         return
@@ -195,7 +196,7 @@ def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
 def check_schema(data: Any, schema_name: str) -> list[SchemaViolation]:
     validator = validator_for(schema_name)
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
-    return [violation for error in errors for violation in _violations(error)]
+    return [violation for error in errors for violation in _violations(error, schema_name)]
 
 
 def validate_document(data: Any, model: type[ModelT], schema_name: str) -> tuple[ModelT | None, list[SchemaViolation]]:

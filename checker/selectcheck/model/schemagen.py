@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,83 @@ def _titled(node: Any) -> None:
             _titled(item)
 
 
+# Words of class names that are written in capitals in prose.
+_ACRONYMS = {"gpu": "GPU", "vram": "VRAM", "kv": "KV", "lora": "LoRA"}
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+
+
+def _words(class_name: str) -> str:
+    """`OwnEvaluation` → `Own evaluation`, `GpuEntry` → `GPU entry`."""
+    words = [_ACRONYMS.get(w.lower(), w.lower()) for w in _WORD.findall(class_name)]
+    return words[0][:1].upper() + words[0][1:] + "".join(" " + w for w in words[1:]) if words else class_name
+
+
+def _holders(body: dict[str, Any]) -> dict[str, set[str]]:
+    """For each `$defs` entry, the titles of the properties whose value it is (a `$ref`, or
+    an optional `anyOf: [$ref, null]`); entries reached through lists and maps have none."""
+    holders: dict[str, set[str]] = {}
+    for schema in [body, *body.get("$defs", {}).values()]:
+        for prop in schema.get("properties", {}).values():
+            branches = [prop, *prop.get("anyOf", [])]
+            for branch in branches:
+                ref = branch.get("$ref", "")
+                if ref.startswith("#/$defs/"):
+                    holders.setdefault(ref.removeprefix("#/$defs/"), set()).add(prop["title"])
+    return holders
+
+
+def _human_titles(body: dict[str, Any]) -> None:
+    """Editors (yaml-language-server) show the title of the innermost schema on hover, so a
+    `$defs` entry's title is what users read over its key: pydantic's class name
+    (`OwnEvaluation`) becomes the title of the property that holds it (`Own evaluation`),
+    or the class name in words where several properties or a list or map hold it. The
+    branches of an "either key" `anyOf` get a title each, or the server joins the untitled
+    ones into "Hardware || Hardware"."""
+    holders = _holders(body)
+    for name, definition in body.get("$defs", {}).items():
+        titles = holders.get(name, set())
+        definition["title"] = next(iter(titles)) if len(titles) == 1 else _words(name)
+        properties = definition.get("properties", {})
+        for branch in definition.get("anyOf", []):
+            required = branch.get("required", [])
+            if set(branch) == {"required"} and len(required) == 1 and required[0] in properties:
+                branch["title"] = f"{definition['title']}: {properties[required[0]]['title']}"
+
+
+def _annotate_null_branches(body: dict[str, Any]) -> None:
+    """An optional key is `anyOf: [X, {type: null}]`. yaml-language-server joins the titles
+    of `anyOf` branches it cannot tell apart into "Optimizer || Optimizer"; a null branch
+    that carries the key's own title and description is told apart, and reads right when the
+    value is null."""
+    for schema in [body, *body.get("$defs", {}).values()]:
+        for prop in schema.get("properties", {}).values():
+            for branch in prop.get("anyOf", []):
+                if branch == {"type": "null"}:
+                    branch.update(title=prop["title"], description=prop.get("description", prop["title"]))
+
+
+def _drop_null_defaults(node: Any) -> None:
+    """`default: null` on an optional key makes editors complete it as `key: ${1:null}`; an
+    absent key means the same, so the exported schema leaves the default out (the pydantic
+    models keep theirs)."""
+    if isinstance(node, dict):
+        if "default" in node and node["default"] is None:
+            del node["default"]
+        for value in node.values():
+            _drop_null_defaults(value)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_null_defaults(item)
+
+
 def generate(name: str) -> dict[str, Any]:
     module_name, class_name, title = SCHEMAS[name]
     model: type[BaseModel] = getattr(importlib.import_module(module_name), class_name)
     body = model.model_json_schema()
     _titled(body)
+    _human_titles(body)
+    _annotate_null_branches(body)
+    _drop_null_defaults(body)
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_BASE_URI + name,
