@@ -56,7 +56,8 @@ def _record(number: int, rng: random.Random) -> str:
     chosen = models[0][0]
     base = rng.uniform(55, 80)
     lines = [
-        "# yaml-language-server: $schema=../schemas/record.schema.json",
+        # The published URL: valid wherever the records are written (SC008).
+        "# yaml-language-server: $schema=https://raw.githubusercontent.com/selectcheck/selectcheck/main/schemas/record.schema.json",
         "schema_version: 1",
         f"id: MSR-{number:04d}",
         f"title: Base model for the {rng.choice(WORDS)} assistant {number}",

@@ -185,6 +185,8 @@ def test_short_model_alias_is_written_as_the_repo_id(project: Path) -> None:
 def test_numbering_continues_after_existing_records(project: Path) -> None:
     for path in (REPO / "records").glob("*.yaml"):
         shutil.copy(path, project / "records" / path.name)
+    (project / "schemas").mkdir()  # where the example records' modeline points (SC008)
+    shutil.copy(REPO / "schemas" / "record.schema.json", project / "schemas")
     highest = max(int(p.name[:4]) for p in (REPO / "records").glob("*.yaml"))
     result = _new(project, "Next one", "--task", "math", "--model", SMALL, "--gpu", "L4")
     assert result.exit_code == 0, result.stderr

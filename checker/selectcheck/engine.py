@@ -34,6 +34,8 @@ from selectcheck.model.record import Record
 from selectcheck.policy_loader import LoadedPolicy
 from selectcheck.rules.context import ProjectIndex, RecordContext, RecordSummary, RunOptions
 from selectcheck.rules.registry import Rule, all_rules, rule_table
+from selectcheck.rules.sc008_schema_modeline import CODE as MODELINE_CODE
+from selectcheck.rules.sc008_schema_modeline import check_modeline
 from selectcheck.schema_check import validate_document
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -74,6 +76,8 @@ class CheckSession:
     _internal_errors: list[str] = field(default_factory=list)
     _active: list[Rule] | None = None
     _cwd: Path = field(default_factory=lambda: _absolute(Path.cwd()))
+    # The `$id` of each schema file a modeline names, read once per run (SC008).
+    _schema_ids: dict[Path, str | None] = field(default_factory=dict)
 
     @property
     def catalog(self) -> Catalog:
@@ -175,6 +179,7 @@ class CheckSession:
                     self._diag(failure.code, doc, failure.span, failure.pointer, failure.message, failure.help),
                 )
             )
+        raw.extend(self._modeline(source, doc))
         data = doc.data
         record: Record | None = None
         if data is not None and not any(f.fatal for f in doc.failures):
@@ -209,6 +214,16 @@ class CheckSession:
         if result.diagnostics:
             result.keep_source(doc.lines)
         return result
+
+    def _modeline(self, source: Source, doc: LoadedDocument) -> Iterator[tuple[str, Diagnostic]]:
+        """SC008 on every readable file, valid or not: a wrong modeline hides exactly the
+        schema errors an editor should have shown while the record was written."""
+        if self.loaded_policy.policy.rules.get(MODELINE_CODE) == "off" or not self.selection.enabled(MODELINE_CODE):
+            return
+        path = _absolute(source.path or Path(source.display))
+        finding = check_modeline(doc.text, path, self.loaded_policy.root, self._schema_ids)
+        if finding is not None:
+            yield MODELINE_CODE, self._diag(MODELINE_CODE, doc, finding.span, "", finding.message, finding.help)
 
     def _diag(self, code: str, doc: LoadedDocument, span: Any, pointer: str, message: str, help: str) -> Diagnostic:
         rule = all_rules().get(code)

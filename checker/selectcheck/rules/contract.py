@@ -32,6 +32,12 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("SC007", "unknown-task", "error", "task.category is not defined by the policy"),
     (
+        "SC008",
+        "schema-modeline",
+        "warning",
+        "a yaml-language-server $schema modeline does not resolve to the record schema, so editors check nothing",
+    ),
+    (
         "SC101",
         "vram-exceeded",
         "error",
