@@ -3,6 +3,7 @@ to be filled in; numbering continues; nothing is ever overwritten."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -243,9 +244,105 @@ def test_an_existing_file_is_never_overwritten(project: Path) -> None:
 
 
 def test_output_option_writes_where_asked(project: Path) -> None:
+    # A name without a number gets the record's number in front, so the two agree (SC408).
     result = _new(project, "Here", "--task", "code", "--model", CODER, "--gpu", "L4", "-o", "drafts/here.yaml")
     assert result.exit_code == 0, result.stderr
-    assert _assert_schema_clean(project / "drafts" / "here.yaml")["id"] == "MSR-0001"
+    assert result.stdout == "created drafts/0001-here.yaml (MSR-0001)\n"
+    assert "drafts/here.yaml has no number, so the record is 0001-here.yaml" in result.stderr
+    assert not (project / "drafts" / "here.yaml").exists()
+    assert _assert_schema_clean(project / "drafts" / "0001-here.yaml")["id"] == "MSR-0001"
+
+
+def _team_project(tmp_path: Path) -> Path:
+    """The issue's layout: records in team folders under `decisions/`, the schema vendored,
+    and the three example records (MSR-0001 to MSR-0003) in `decisions/team-a/`."""
+    (tmp_path / ".selectcheck.yaml").write_text("policy_version: 1\nrecords: [decisions]\n", "utf-8")
+    (tmp_path / "schemas").mkdir()
+    shutil.copy(REPO / "schemas" / "record.schema.json", tmp_path / "schemas")
+    team = tmp_path / "decisions" / "team-a"
+    team.mkdir(parents=True)
+    for example in sorted((REPO / "records").glob("*.yaml")):
+        text = example.read_text(encoding="utf-8").replace("$schema=../schemas/", "$schema=../../schemas/", 1)
+        (team / example.name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def _number_of(name: str) -> int:
+    """The number SC408 reads at the start of a file name."""
+    match = re.match(r"\d+", name)
+    assert match is not None, name
+    return int(match.group())
+
+
+def test_output_with_a_free_number_takes_that_number(tmp_path: Path) -> None:
+    project = _team_project(tmp_path)
+    output = "decisions/team-a/0005-x.yaml"
+    result = _new(project, "Triage", "--task", "code", "--model", CODER, "--gpu", "L4", "-o", output)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "created decisions/team-a/0005-x.yaml (MSR-0005)\n"
+    path = project / "decisions" / "team-a" / "0005-x.yaml"
+    data = _assert_schema_clean(path)
+    assert data["id"] == "MSR-0005"
+    assert path.read_text("utf-8").startswith("# yaml-language-server: $schema=../../schemas/record.schema.json\n")
+    # Neither the id and the file name (SC408) nor the modeline (SC008) draw a finding.
+    assert _codes(project, "decisions/team-a/0005-x.yaml") == ["SC201"]
+
+
+@pytest.mark.parametrize(
+    ("output", "holder"),
+    [
+        ("decisions/team-b/0002-y.yaml", "decisions/team-a/0002-support-bot.yaml (MSR-0002)"),
+        ("decisions/0003_z.yml", "decisions/team-a/0003-contract-extraction-qlora.yaml (MSR-0003)"),
+    ],
+)
+def test_output_with_a_taken_number_is_refused_naming_the_holder(tmp_path: Path, output: str, holder: str) -> None:
+    project = _team_project(tmp_path)
+    before = sorted(project.rglob("*.y*ml"))
+    result = _new(project, "Clash", "--task", "code", "-o", output)
+    assert result.exit_code == 2
+    assert f"is taken: {holder} has it" in result.stderr
+    assert "the next is 0004" in result.stderr
+    assert sorted(project.rglob("*.y*ml")) == before
+
+
+def test_a_number_held_only_by_an_id_is_taken_too(tmp_path: Path) -> None:
+    project = _team_project(tmp_path)
+    moved = project / "decisions" / "team-a" / "0009-moved.yaml"
+    (project / "decisions" / "team-a" / "0002-support-bot.yaml").rename(moved)  # id MSR-0002, file 0009
+    result = _new(project, "Clash", "--task", "code", "-o", "decisions/team-b/0002-y.yaml")
+    assert result.exit_code == 2
+    assert "decisions/team-a/0009-moved.yaml (MSR-0002) has it" in result.stderr
+    result = _new(project, "Clash", "--task", "code", "-o", "decisions/team-b/0009-y.yaml")
+    assert result.exit_code == 2 and "decisions/team-a/0009-moved.yaml (MSR-0002) has it" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["decisions/team-b/x.yaml", "decisions/team-b/0042-x.yaml", "decisions/7_x.yml", "elsewhere/00012.yaml", "y.yaml"],
+)
+def test_the_id_and_the_file_name_always_agree(tmp_path: Path, output: str) -> None:
+    project = _team_project(tmp_path)
+    result = _new(project, "Agree", "--task", "code", "-o", output)
+    assert result.exit_code == 0, result.stderr
+    created = project / re.search(r"^created (\S+) \((\S+)\)$", result.stdout).group(1)  # type: ignore[union-attr]
+    record_id = _assert_schema_clean(created)["id"]
+    assert _number_of(created.name) == int(record_id.split("-")[1])
+    assert result.stdout == f"created {created.relative_to(project).as_posix()} ({record_id})\n"
+    assert "SC408" not in _codes(project, created.relative_to(project).as_posix())
+
+
+def test_numbering_counts_records_in_nested_folders(tmp_path: Path) -> None:
+    project = _team_project(tmp_path)
+    result = _new(project, "Next", "--task", "code", "--model", CODER)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "created decisions/0004-next.yaml (MSR-0004)\n"
+
+
+def test_output_must_be_a_yaml_file(project: Path) -> None:
+    result = _new(project, "Notes", "-o", "records/notes.txt")
+    assert result.exit_code == 2
+    assert "not a .yaml file" in result.stderr
+    assert list((project / "records").iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import re
 import subprocess
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,7 +41,9 @@ DEFAULT_CONTEXT = 4096
 MIB = 1024 * 1024
 GB = 1_000_000_000
 
-_FILE_NUMBER = re.compile(r"^(\d+)-[^/]*\.ya?ml$")
+# The number at the start of a record's file name, read as SC408 reads it (`0007-x.yaml`).
+_FILE_NUMBER = re.compile(r"^(\d+)(?:[-_.]|$)")
+RECORD_SUFFIXES = (".yaml", ".yml")
 _ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z][A-Z0-9]*)-([0-9]+)['\"]?\s*(?:#.*)?$", re.MULTILINE)
 _PLAIN = re.compile(r"^[A-Za-z0-9_./()+][A-Za-z0-9 _./()+,'@-]*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -99,26 +101,81 @@ def record_id_of(text: str) -> tuple[str, int] | None:
     return (match.group(1), int(match.group(2))) if match else None
 
 
-def scan_records(directories: Sequence[Path]) -> Numbering:
-    """Numbering over every record file in ``directories`` (missing ones are empty)."""
+@dataclass(frozen=True, slots=True)
+class NumberHolder:
+    """A record that uses a number, in its file name or in its id."""
+
+    path: Path
+    record_id: str | None  # the id, where the record has one
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectNumbers:
+    """The numbers the project's records use and the next free one."""
+
+    next: Numbering
+    holders: Mapping[int, tuple[NumberHolder, ...]]
+
+
+class NumberTaken(Exception):
+    def __init__(self, number: int, holder: NumberHolder) -> None:
+        super().__init__(number, holder)
+        self.number = number
+        self.holder = holder
+
+
+def scan_records(directories: Sequence[Path]) -> ProjectNumbers:
+    """The numbers used by every record file under ``directories`` (nested folders
+    included, hidden ones skipped, as `validate` walks them; missing directories are empty)."""
     names: list[str] = []
     ids: list[tuple[str, int]] = []
+    holders: dict[int, list[NumberHolder]] = {}
+    seen: set[str] = set()
     for directory in directories:
         if not directory.is_dir():
             continue
-        for path in sorted(directory.iterdir()):
-            if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        for path in sorted(directory.rglob("*")):
+            if path.suffix not in RECORD_SUFFIXES or not path.is_file() or os.path.realpath(path) in seen:
                 continue
+            if any(part.startswith(".") for part in path.relative_to(directory).parts):
+                continue
+            seen.add(os.path.realpath(path))
             names.append(path.name)
-            try:
-                with path.open("rb") as handle:
-                    head = handle.read(16384).decode("utf-8", "replace")
-            except OSError:
-                continue
-            found = record_id_of(head)
+            found = _id_in_file(path)
             if found is not None:
                 ids.append(found)
-    return next_numbering(names, ids)
+            record_id = f"{found[0]}-{found[1]:04d}" if found is not None else None
+            used = {found[1]} if found is not None else set()
+            if (match := _FILE_NUMBER.match(path.name)) is not None:
+                used.add(int(match.group(1)))
+            for number in used:
+                holders.setdefault(number, []).append(NumberHolder(path, record_id))
+    return ProjectNumbers(next_numbering(names, ids), {n: tuple(h) for n, h in holders.items()})
+
+
+def _id_in_file(path: Path) -> tuple[str, int] | None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16384).decode("utf-8", "replace")
+    except OSError:
+        return None
+    return record_id_of(head)
+
+
+def number_output(target: Path, numbers: ProjectNumbers) -> tuple[Numbering, Path]:
+    """The numbering and file of a record written to ``target`` (``new -o``), so that the
+    id and the file name agree (SC408): a number at the start of the name is the record's
+    number, and must be free (:class:`NumberTaken` names the record that has it); a name
+    without one gets the next free number in front (``x.yaml`` → ``0007-x.yaml``)."""
+    match = _FILE_NUMBER.match(target.name)
+    if match is None:
+        return numbers.next, target.with_name(f"{numbers.next.number:04d}-{target.name}")
+    number = int(match.group(1))
+    itself = os.path.realpath(target)
+    for holder in numbers.holders.get(number, ()):
+        if os.path.realpath(holder.path) != itself:  # the file itself: `new` never overwrites it
+            raise NumberTaken(number, holder)
+    return Numbering(number, numbers.next.prefix), target
 
 
 def today() -> datetime.date:
@@ -143,15 +200,6 @@ def git_email(cwd: Path) -> str | None:
         return None
     email = result.stdout.strip()
     return email if result.returncode == 0 and email and email.isprintable() else None
-
-
-def schema_reference(record_dir: Path, root: Path, fallback_url: str) -> str:
-    """The ``$schema`` of the modeline: the project's own ``schemas/record.schema.json``
-    relative to the record's directory when the project has one, else the published URL."""
-    local = root / "schemas" / "record.schema.json"
-    if local.is_file():
-        return Path(os.path.relpath(local.resolve(), record_dir.resolve())).as_posix()
-    return fallback_url
 
 
 # --- what the template is made of ------------------------------------------------------

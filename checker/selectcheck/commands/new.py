@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 if TYPE_CHECKING:
-    from selectcheck.authoring import HardwareChoice
+    from selectcheck.authoring import HardwareChoice, Numbering
     from selectcheck.catalog import Catalog
 
 MODES = ("inference", "lora", "qlora", "full-finetune")
@@ -73,8 +73,8 @@ def new(
     from selectcheck import authoring
     from selectcheck.catalog import catalog_for
     from selectcheck.errors import ConfigError
+    from selectcheck.modeline import schema_reference
     from selectcheck.policy_loader import load_policy
-    from selectcheck.resources import SCHEMA_BASE_URI
 
     title = title.strip()
     if not title or not title.isprintable():
@@ -143,18 +143,18 @@ def new(
         precision = authoring.default_precision(mode, hardware.bf16)
         estimate = authoring.estimate_note(choices[0], mode, precision, context_length, hardware, pol.vram.headroom)
 
-    numbering = authoring.scan_records(loaded.record_dirs)
-    if output is not None:
-        target = output if output.is_absolute() else cwd / output
-    else:
+    if output is None:
+        numbering = authoring.scan_records(loaded.record_dirs).next
         target = loaded.record_dirs[0] / numbering.file_name(authoring.slugify(title))
+    else:
+        numbering, target = _numbered_output(output if output.is_absolute() else cwd / output, loaded.record_dirs, cwd)
     makers = decision_makers or ((authoring.git_email(cwd) or authoring.TODO),)
     record = authoring.NewRecord(
         title=title,
         numbering=numbering,
         date=authoring.today(),
         decision_makers=makers,
-        schema_ref=authoring.schema_reference(target.parent, loaded.root, SCHEMA_BASE_URI + "record.schema.json"),
+        schema_ref=schema_reference(target.parent, loaded.root),
         mode=mode,
         task=task,
         categories=tuple(pol.tasks),
@@ -186,6 +186,39 @@ def new(
             err=True,
         )
     click.echo(f"next: replace the TODOs, then run `selectcheck validate {shown}`", err=True)
+
+
+def _numbered_output(target: Path, record_dirs: tuple[Path, ...], cwd: Path) -> tuple[Numbering, Path]:
+    """`-o`: the record's number comes from the file name (it must be free), or, where the
+    name has none, the next free number is put in front of it, so the id and the file name
+    always agree (SC408). Free means unused by the records of the record directories and of
+    the target's own folder."""
+    from selectcheck import authoring
+
+    if target.suffix not in authoring.RECORD_SUFFIXES:
+        _fail(
+            f"{_shown(target, cwd)} is not a .yaml file; `selectcheck validate` looks only at .yaml and .yml files",
+            f"Name it {target.stem}.yaml.",
+        )
+    numbers = authoring.scan_records([*record_dirs, target.parent])
+    try:
+        numbering, numbered = authoring.number_output(target, numbers)
+    except authoring.NumberTaken as taken:
+        holder = taken.holder
+        has = f"{_shown(holder.path, cwd)}" + (f" ({holder.record_id})" if holder.record_id else "")
+        free_name = f"{numbers.next.number:04d}{target.name.lstrip('0123456789')}"
+        _fail(
+            f"number {taken.number} of {_shown(target, cwd)} is taken: {has} has it",
+            f"Use a free number (the next is {free_name}), or leave the number out of -o and `new` "
+            "puts the next free one in front of the name.",
+        )
+    if numbered != target:
+        click.echo(
+            f"selectcheck: note: {_shown(target, cwd)} has no number, so the record is {numbered.name} "
+            f"({numbering.record_id}): the file name and the id agree",
+            err=True,
+        )
+    return numbering, numbered
 
 
 def _shown(path: Path, cwd: Path) -> str:
