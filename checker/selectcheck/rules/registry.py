@@ -1,10 +1,10 @@
-"""The rule registry: each rule is a small function with its code, name, default severity,
-summary and a long explanation with a failing and a passing example (like ruff's `rule`).
+"""The rule registry: each rule is declared once, in its own module `scNNN_<name>.py`, with
+its code, name, default severity, pipeline stage, the policy options it reads, summary and a
+long explanation with a failing and a passing example (like ruff's `rule`).
 
-Rule modules live next to this file, one per rule, named `scNNN_<name>.py`; they register
-themselves with `@rule(...)` when the registry imports them. Codes emitted by a stage rather
-than a function (the loader's SC001/SC004/SC005, the schema's SC002/SC003, git's SC404/SC411)
-register with `stage=...` and no function, so `rules` and `explain` still know them.
+Rule functions register with `@rule(...)`. Codes that a pipeline stage emits rather than a
+function (the loader's SC001/SC004/SC005, the schema's SC002/SC003, git's SC404/SC411) are
+declared with `declare(...)`, so `rules`, `explain` and the post-processing still know them.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
-from selectcheck.diagnostics import RuleInfo, Severity
-
-if TYPE_CHECKING:
-    from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.diagnostics import RuleInfo, Severity, Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,35 +30,57 @@ class Finding:
     at_key: bool = False
 
 
-CheckFunction = Callable[["RecordContext"], Iterable[Finding]]
+CheckFunction = Callable[[RecordContext], Iterable[Finding]]
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     info: RuleInfo
     check: CheckFunction | None
-    stage: str  # "record" for rule functions; "loader", "schema", "git", "hardware" otherwise
 
     @property
     def code(self) -> str:
         return self.info.code
 
+    @property
+    def stage(self) -> Stage:
+        return self.info.stage
+
 
 _REGISTRY: dict[str, Rule] = {}
 
 
-def _clean(text: str) -> str:
-    return textwrap.dedent(text).strip("\n")
-
-
-def _register(rule_obj: Rule) -> None:
-    if rule_obj.code in _REGISTRY and _REGISTRY[rule_obj.code].check is not rule_obj.check:
-        raise RuntimeError(f"rule {rule_obj.code} registered twice")
-    _REGISTRY[rule_obj.code] = rule_obj
-
-
-def _info(code: str, name: str, severity: str, summary: str, explanation: str, failing: str, passing: str) -> RuleInfo:
-    return RuleInfo(code, name, Severity(severity), summary, _clean(explanation), _clean(failing), _clean(passing))
+def _register(
+    check: CheckFunction | None,
+    *,
+    code: str,
+    name: str,
+    severity: str,
+    summary: str,
+    explanation: str,
+    failing: str,
+    passing: str,
+    stage: Stage,
+    options: tuple[str, ...],
+    configurable: bool,
+    waivable: bool,
+) -> None:
+    if code in _REGISTRY and _REGISTRY[code].check is not check:
+        raise RuntimeError(f"rule {code} registered twice")
+    info = RuleInfo(
+        code,
+        name,
+        Severity(severity),
+        summary,
+        textwrap.dedent(explanation).strip("\n"),
+        textwrap.dedent(failing).strip("\n"),
+        textwrap.dedent(passing).strip("\n"),
+        stage,
+        options,
+        configurable,
+        waivable,
+    )
+    _REGISTRY[code] = Rule(info, check)
 
 
 def rule(
@@ -73,19 +92,34 @@ def rule(
     explanation: str,
     failing: str,
     passing: str,
-    stage: str = "record",
+    stage: Stage = Stage.RECORD,
+    options: tuple[str, ...] = (),
+    configurable: bool = True,
+    waivable: bool = True,
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a record rule: `check(ctx)` yields `Finding`s. `stage="hardware"` marks a
-    rule that only has something to say under `--detect-hardware`."""
+    """Register a rule function: `check(ctx)` yields `Finding`s."""
 
     def decorate(check: CheckFunction) -> CheckFunction:
-        _register(Rule(_info(code, name, severity, summary, explanation, failing, passing), check, stage))
+        _register(
+            check,
+            code=code,
+            name=name,
+            severity=severity,
+            summary=summary,
+            explanation=explanation,
+            failing=failing,
+            passing=passing,
+            stage=stage,
+            options=options,
+            configurable=configurable,
+            waivable=waivable,
+        )
         return check
 
     return decorate
 
 
-def stage_rule(
+def declare(
     *,
     code: str,
     name: str,
@@ -94,10 +128,26 @@ def stage_rule(
     explanation: str,
     failing: str,
     passing: str,
-    stage: str,
+    stage: Stage,
+    options: tuple[str, ...] = (),
+    configurable: bool = True,
+    waivable: bool = True,
 ) -> None:
-    """Register a code that a pipeline stage emits (no rule function)."""
-    _register(Rule(_info(code, name, severity, summary, explanation, failing, passing), None, stage))
+    """Declare a code that a pipeline stage emits (no rule function)."""
+    _register(
+        None,
+        code=code,
+        name=name,
+        severity=severity,
+        summary=summary,
+        explanation=explanation,
+        failing=failing,
+        passing=passing,
+        stage=stage,
+        options=options,
+        configurable=configurable,
+        waivable=waivable,
+    )
 
 
 @cache
@@ -112,10 +162,5 @@ def all_rules() -> dict[str, Rule]:
 
 
 def rule_table() -> dict[str, RuleInfo]:
-    """Implemented rules plus the planned codes of DESIGN §3 that have no module yet."""
-    from selectcheck.rules.contract import CONTRACT
-
-    table = {code: r.info for code, r in all_rules().items()}
-    for info in CONTRACT:
-        table.setdefault(info.code, info)
-    return dict(sorted(table.items()))
+    """Every rule's metadata by code, in code order."""
+    return {code: r.info for code, r in all_rules().items()}
