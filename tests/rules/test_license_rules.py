@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from selectcheck.analysis.context import ProjectIndex, RecordContext, RunOptions
 from selectcheck.catalog import Catalog
-from selectcheck.catalog.base import AliasIndex
 from selectcheck.catalog.licenses import LicenseCatalogFile, LicenseEntry
+from selectcheck.compute.aliases import AliasIndex
 from selectcheck.compute.license_terms import evaluate_license, is_denied
 from selectcheck.loader import load_bytes
 from selectcheck.model.policy import Policy

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from selectcheck.analysis.context import RecordContext, candidate_index, chosen_index
-from selectcheck.catalog.base import AliasIndex, normalize_id
 from selectcheck.compute import noise
+from selectcheck.compute.aliases import AliasIndex, normalize_id
 
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from selectcheck.analysis.context import RecordContext, chosen_index
-from selectcheck.catalog.base import normalize_id
+from selectcheck.compute.aliases import normalize_id
 from selectcheck.compute.license_terms import LicenseVerdict, declared_license, evaluate_license
 from selectcheck.model.record import Candidate
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from selectcheck import __version__
-from selectcheck.catalog.base import AliasIndex
+from selectcheck.compute.aliases import AliasIndex
 from selectcheck.errors import ConfigError
 from selectcheck.loader import load_path
 
