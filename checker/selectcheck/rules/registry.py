@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from typing_extensions import NotRequired, TypedDict, Unpack
+
 from selectcheck.analysis.context import RecordContext
 from selectcheck.diagnostics import RuleInfo, Severity, Stage
 
@@ -50,104 +52,53 @@ class Rule:
 _REGISTRY: dict[str, Rule] = {}
 
 
-def _register(
-    check: CheckFunction | None,
-    *,
-    code: str,
-    name: str,
-    severity: str,
-    summary: str,
-    explanation: str,
-    failing: str,
-    passing: str,
-    stage: Stage,
-    options: tuple[str, ...],
-    configurable: bool,
-    waivable: bool,
-) -> None:
+class RuleMetadata(TypedDict):
+    code: str
+    name: str
+    severity: str
+    summary: str
+    explanation: str
+    failing: str
+    passing: str
+    stage: NotRequired[Stage]  # default Stage.RECORD
+    options: NotRequired[tuple[str, ...]]  # dotted policy paths the rule reads
+    configurable: NotRequired[bool]  # default True: a policy may re-grade or switch it off
+    waivable: NotRequired[bool]  # default True: a record's waiver may silence a finding
+
+
+def _register(check: CheckFunction | None, meta: RuleMetadata) -> None:
+    code = meta["code"]
     if code in _REGISTRY and _REGISTRY[code].check is not check:
         raise RuntimeError(f"rule {code} registered twice")
     info = RuleInfo(
         code,
-        name,
-        Severity(severity),
-        summary,
-        textwrap.dedent(explanation).strip("\n"),
-        textwrap.dedent(failing).strip("\n"),
-        textwrap.dedent(passing).strip("\n"),
-        stage,
-        options,
-        configurable,
-        waivable,
+        meta["name"],
+        Severity(meta["severity"]),
+        meta["summary"],
+        textwrap.dedent(meta["explanation"]).strip("\n"),
+        textwrap.dedent(meta["failing"]).strip("\n"),
+        textwrap.dedent(meta["passing"]).strip("\n"),
+        meta.get("stage", Stage.RECORD),
+        meta.get("options", ()),
+        meta.get("configurable", True),
+        meta.get("waivable", True),
     )
     _REGISTRY[code] = Rule(info, check)
 
 
-def rule(
-    *,
-    code: str,
-    name: str,
-    severity: str,
-    summary: str,
-    explanation: str,
-    failing: str,
-    passing: str,
-    stage: Stage = Stage.RECORD,
-    options: tuple[str, ...] = (),
-    configurable: bool = True,
-    waivable: bool = True,
-) -> Callable[[CheckFunction], CheckFunction]:
+def rule(**meta: Unpack[RuleMetadata]) -> Callable[[CheckFunction], CheckFunction]:
     """Register a rule function: `check(ctx)` yields `Finding`s."""
 
     def decorate(check: CheckFunction) -> CheckFunction:
-        _register(
-            check,
-            code=code,
-            name=name,
-            severity=severity,
-            summary=summary,
-            explanation=explanation,
-            failing=failing,
-            passing=passing,
-            stage=stage,
-            options=options,
-            configurable=configurable,
-            waivable=waivable,
-        )
+        _register(check, meta)
         return check
 
     return decorate
 
 
-def declare(
-    *,
-    code: str,
-    name: str,
-    severity: str,
-    summary: str,
-    explanation: str,
-    failing: str,
-    passing: str,
-    stage: Stage,
-    options: tuple[str, ...] = (),
-    configurable: bool = True,
-    waivable: bool = True,
-) -> None:
+def declare(**meta: Unpack[RuleMetadata]) -> None:
     """Declare a code that a pipeline stage emits (no rule function)."""
-    _register(
-        None,
-        code=code,
-        name=name,
-        severity=severity,
-        summary=summary,
-        explanation=explanation,
-        failing=failing,
-        passing=passing,
-        stage=stage,
-        options=options,
-        configurable=configurable,
-        waivable=waivable,
-    )
+    _register(None, meta)
 
 
 @cache
