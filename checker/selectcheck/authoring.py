@@ -178,11 +178,6 @@ def number_output(target: Path, numbers: ProjectNumbers) -> tuple[Numbering, Pat
     return Numbering(number, numbers.next.prefix), target
 
 
-def today() -> datetime.date:
-    """Today, or ``SELECTCHECK_TODAY`` (YYYY-MM-DD) where it is set, as the rules read it."""
-    from selectcheck.rules.context import today as rules_today
-
-    return rules_today()
 
 
 def git_email(cwd: Path) -> str | None:

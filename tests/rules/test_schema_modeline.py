@@ -188,10 +188,13 @@ def test_records_that_fail_to_load_or_validate_still_get_it(repo: Path, body: st
     assert "SC008" in codes and {"SC001", "SC002", "SC003"} & set(codes), codes
 
 
-def test_it_can_be_turned_off_or_ignored(repo: Path) -> None:
+def test_it_can_be_regraded_turned_off_or_ignored(repo: Path) -> None:
     _record(repo, "records/team-a/0001-faq.yaml", f"{MODELINE}../schemas/record.schema.json\n")
     assert len(_findings(repo, "records")) == 1
     assert _findings(repo, "--ignore", "SC008", "records") == []
+    (repo / ".selectcheck.yaml").write_text("policy_version: 1\nrules: {SC008: error}\n", encoding="utf-8")
+    assert [d["severity"] for d in _findings(repo, "records")] == ["error"]
+    assert invoke(["validate", "records"], repo).exit_code == 1
     (repo / ".selectcheck.yaml").write_text("policy_version: 1\nrules: {SC008: off}\n", encoding="utf-8")
     assert _findings(repo, "records") == []
 

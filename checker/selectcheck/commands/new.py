@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from selectcheck.errors import EXIT_CONFIG
+
 if TYPE_CHECKING:
     from selectcheck.authoring import HardwareChoice, Numbering
     from selectcheck.catalog import Catalog
 
 MODES = ("inference", "lora", "qlora", "full-finetune")
-EXIT_CONFIG = 2
 
 
 def _fail(message: str, help: str | None = None) -> NoReturn:
@@ -47,7 +48,8 @@ def _did_you_mean(suggestion: str | None) -> str:
     "--output",
     "-o",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write here instead of <records>/NNNN-slug.yaml.",
+    help="Write here instead of <records>/NNNN-slug.yaml. A number at the start of the name is the record's "
+    "number and must be free; a name without one gets the next free number in front.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the record instead of writing it.")
 def new(
@@ -71,9 +73,10 @@ def new(
     what remains to fill in.
     """
     from selectcheck import authoring
+    from selectcheck.analysis.context import today
     from selectcheck.catalog import catalog_for
     from selectcheck.errors import ConfigError
-    from selectcheck.modeline import schema_reference
+    from selectcheck.loader.modeline import schema_reference
     from selectcheck.policy_loader import load_policy
 
     title = title.strip()
@@ -152,7 +155,7 @@ def new(
     record = authoring.NewRecord(
         title=title,
         numbering=numbering,
-        date=authoring.today(),
+        date=today(),
         decision_makers=makers,
         schema_ref=schema_reference(target.parent, loaded.root),
         mode=mode,

@@ -2,7 +2,7 @@
 record schema, so editors check nothing while the author types.
 
 Checked on every readable file, before the schema, so the warning also reaches records
-whose schema errors the editor should have shown. `selectcheck.modeline` reads and
+whose schema errors the editor should have shown. `selectcheck.loader.modeline` reads and
 resolves the line; this module turns its verdict into a located finding with the line to
 write instead.
 """
@@ -13,8 +13,8 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from selectcheck.diagnostics import Span
-from selectcheck.modeline import (
+from selectcheck.diagnostics import Span, Stage
+from selectcheck.loader.modeline import (
     PUBLISHED_URL,
     VENDORED_PATH,
     Modeline,
@@ -25,15 +25,17 @@ from selectcheck.modeline import (
     schema_reference,
     vendored_reference,
 )
-from selectcheck.rules.registry import stage_rule
+from selectcheck.rules.registry import declare
 
 CODE = "SC008"
 
-stage_rule(
+# Emitted by the engine next to the schema stage, on every readable file (valid or not).
+declare(
     code=CODE,
     name="schema-modeline",
     severity="warning",
-    stage="modeline",
+    stage=Stage.SCHEMA,
+    waivable=False,  # one line to fix, or `rules: {SC008: off}` for a repository without editors
     summary="a yaml-language-server $schema modeline does not resolve to the record schema, so editors check nothing",
     explanation="""
         Editors that run Red Hat's YAML language server (VS Code's YAML extension, Neovim,
@@ -41,7 +43,7 @@ stage_rule(
         `# yaml-language-server: $schema=PATH`. The path is relative to the record. A
         modeline wins over the `yaml.schemas` mapping of the editor settings, so one that
         points nowhere turns the editor's checking off for that record without a word: a
-        record moved to `decisions/team-a/` with the line copied from `records/` shows
+        record in `records/team-a/` with the line copied from a record in `records/` shows
         "Unable to load schema" and no error at all.
 
         This rule resolves the modeline as the language server does and warns when it does
@@ -54,13 +56,14 @@ stage_rule(
         with `rules: {SC008: off}`.
     """,
     failing="""
-        # decisions/team-a/0005-gpu.yaml, with the line copied from records/:
+        # records/team-a/0005-gpu.yaml
+        # The modeline of a record in records/, copied one folder down:
         # yaml-language-server: $schema=../schemas/record.schema.json
         schema_version: 1
     """,
     passing="""
-        # decisions/team-a/0005-gpu.yaml:
-        # yaml-language-server: $schema=../../schemas/record.schema.json
+        # records/team-a/0005-gpu.yaml
+        # yaml-language-server: $schema=https://raw.githubusercontent.com/selectcheck/selectcheck/main/schemas/record.schema.json
         schema_version: 1
     """,
 )
