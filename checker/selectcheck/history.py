@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any
 from selectcheck.diagnostics import Diagnostic, Span
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, LoadLimits, load_bytes, load_path
+from selectcheck.loader.files import RECORD_SUFFIXES
 from selectcheck.loader.yaml_loader import join_pointer
 
 if TYPE_CHECKING:
     from selectcheck.engine import CheckSession, Source
 
-RECORD_SUFFIXES = (".yaml", ".yml")
 # Fields an accepted record may still change: its lifecycle and its accountability.
 MUTABLE_FIELDS = ("status", "superseded_by", "waivers")
 # Statuses a record reaches only through acceptance: its content is history from then on.
