@@ -91,6 +91,7 @@ def _use_color(choice: str) -> bool:
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these codes or prefixes (comma-separated).")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
+@click.option("--allow-empty", is_flag=True, help="Exit 0, not 2, when no record file is found.")
 @click.option(
     "--changed-since", metavar="REV", help="Check only records changed since REV (git); enables history rules."
 )
@@ -105,6 +106,7 @@ def validate(
     ignore: tuple[str, ...],
     strict: bool,
     exit_zero: bool,
+    allow_empty: bool,
     changed_since: str | None,
     detect_hardware: bool,
     stdin_filename: str | None,
@@ -122,6 +124,7 @@ def validate(
         ignore=_codes(ignore),
         strict=strict,
         exit_zero=exit_zero,
+        allow_empty=allow_empty,
         changed_since=changed_since,
         detect_hardware=detect_hardware,
         stdin_filename=stdin_filename,
