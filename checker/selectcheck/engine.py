@@ -276,7 +276,9 @@ class CheckSession:
                 continue
             for finding in findings:
                 span = context.doc.locate(finding.pointer, key=finding.at_key)
-                yield code, self._diag(code, context.doc, span, finding.pointer, finding.message, finding.help)
+                diag = self._diag(code, context.doc, span, finding.pointer, finding.message, finding.help)
+                diag.links = finding.links
+                yield code, diag
 
     def _finish(
         self, raw: list[tuple[str, Diagnostic]], record: Record | None, doc: LoadedDocument
