@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from selectcheck.errors import EXIT_CONFIG
+
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
     from selectcheck.compute.noise import GapVerdict
 
-EXIT_CONFIG = 2
 
 _METHODS = {
     "normal": "normal approximation",
