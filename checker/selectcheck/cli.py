@@ -197,10 +197,12 @@ def explain(code: str) -> None:
     "name",
     required=False,
     default="record",
-    type=click.Choice(["record", "policy", "catalog-gpus", "catalog-models", "catalog-benchmarks", "catalog-licenses"]),
+    type=click.Choice(
+        ["record", "policy", "report", "catalog-gpus", "catalog-models", "catalog-benchmarks", "catalog-licenses"]
+    ),
 )
 def schema(name: str) -> None:
-    """Print a JSON Schema (record, policy or a catalog's)."""
+    """Print a JSON Schema (record, policy, the JSON report's or a catalog's)."""
     from selectcheck.resources import SCHEMA_DIR
 
     click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
