@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import difflib
 import gc
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,7 +25,9 @@ from selectcheck.catalog import Catalog, catalog_for
 from selectcheck.diagnostics import FILE_START, Diagnostic, FileResult, Report, Severity, Span, Stage
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_bytes, load_path
+from selectcheck.loader.files import RefusedFile, WalkedFile, linked_component, read_regular, walk_records
 from selectcheck.loader.summary import scan_summary
+from selectcheck.loader.yaml_loader import unreadable
 from selectcheck.model.record import Record, Waiver
 from selectcheck.policy_loader import LoadedPolicy
 from selectcheck.rules.registry import Rule, all_rules, rule_table
@@ -39,7 +42,7 @@ SUPPORTED_SCHEMA_VERSIONS = (1,)
 MAX_RECORD_BYTES = 1024 * 1024
 # Bytes of checked files kept between indexing and checking (each file is read once).
 CONTENT_CACHE_BYTES = 16 * 1024 * 1024
-RECORD_SUFFIXES = (".yaml", ".yml")
+REFUSAL_HELP = "Commit the record itself as a regular file inside the record directory."
 
 
 @dataclass(slots=True)
@@ -62,6 +65,8 @@ class Source:
     display: str
     path: Path | None = None
     content: bytes | None = None
+    # Why the file is not read (a link, a FIFO…): reported as SC005 instead of a check.
+    refusal: str | None = None
 
 
 @dataclass(slots=True)
@@ -75,6 +80,9 @@ class CheckSession:
     _cwd: Path = field(default_factory=lambda: _absolute(Path.cwd()))
     # The `$id` of each schema file a modeline names, read once per run (SC008).
     _schema_ids: dict[Path, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_policy_rules(self.loaded_policy)
 
     @property
     def catalog(self) -> Catalog:
@@ -95,27 +103,40 @@ class CheckSession:
         return path.as_posix()
 
     def expand(self, paths: Sequence[Path]) -> list[Source]:
+        """The record files under `paths`. Nothing behind a symbolic link is read: a pull
+        request could point one anywhere (a record directory that is a link is a
+        configuration error; a linked or non-regular record file gets SC005)."""
         sources: list[Source] = []
         seen: set[Path] = set()
+        root = self.loaded_policy.root
         for path in paths:
-            if not path.exists():
+            link = linked_component(path, root)
+            if link is not None and (link != _absolute(path) or path.is_dir()):
+                raise ConfigError(
+                    f"{self.display(link)} is a symbolic link; selectcheck does not follow links to records",
+                    help="Check the directory the records really live in (a link could point outside the repository).",
+                )
+            if link is None and not path.exists():
                 raise ConfigError(f"no such file or directory: {path}", help="Check the paths you passed.")
-            files = sorted(_walk_records(path)) if path.is_dir() else [path]
-            for file in files:
-                resolved = _absolute(file)
-                if resolved not in seen:
-                    seen.add(resolved)
-                    sources.append(Source(self.display(file), file))
+            walked = sorted(walk_records(path), key=lambda w: w.path) if link is None and path.is_dir() else [
+                WalkedFile(path, None if link is None else "it is a symbolic link, which selectcheck does not follow")
+            ]
+            for item in walked:
+                absolute = _absolute(item.path)
+                if absolute not in seen:
+                    seen.add(absolute)
+                    sources.append(Source(self.display(item.path), item.path, refusal=item.refusal))
         return sources
 
     # ---- the project index ------------------------------------------------------------
     def project_index(self, sources: Sequence[Source]) -> ProjectIndex:
         """Summaries of every record in the record directories and of the checked files.
 
-        Summaries come from a light text scan (`loader.summary`), not a YAML parse. The bytes
-        of checked files are kept for the check itself (so each file is read once) while they
-        fit the cache budget; past it, a file is read again when its turn comes, so memory
-        stays bounded however many records a run checks.
+        Summaries come from a light text scan (`loader.summary`) that hands anything it cannot
+        read exactly as YAML does to the YAML parser. The bytes of checked files are kept for
+        the check itself (so each file is read once) while they fit the cache budget; past it,
+        a file is read again when its turn comes, so memory stays bounded however many
+        records a run checks.
         """
         index = ProjectIndex()
         budget = CONTENT_CACHE_BYTES
@@ -123,7 +144,7 @@ class CheckSession:
         for source in sources:
             if source.content is None and source.path is not None:
                 checked.add(_absolute(source.path))
-                raw = _read_limited(source.path)
+                raw = None if source.refusal else _read_limited(source.path)
                 if raw is not None and len(raw) <= min(budget, MAX_RECORD_BYTES):
                     source.content = raw
                     budget -= len(raw)
@@ -131,11 +152,11 @@ class CheckSession:
                 raw = source.content
             index.add(_summary(source.display, _scan_bytes(raw)))
         for directory in self.loaded_policy.record_dirs:
-            if not directory.is_dir():
+            if linked_component(directory, self.loaded_policy.root) is not None or not directory.is_dir():
                 continue
-            for file in sorted(_walk_records(directory)):
-                if _absolute(file) not in checked:
-                    index.add(_summary(self.display(file), _scan_bytes(_read_limited(file))))
+            for item in sorted(walk_records(directory), key=lambda w: w.path):
+                if item.refusal is None and _absolute(item.path) not in checked:
+                    index.add(_summary(self.display(item.path), _scan_bytes(_read_limited(item.path))))
         return index
 
     # ---- checking -----------------------------------------------------------------------
@@ -156,7 +177,9 @@ class CheckSession:
         self._internal_errors = []
         results = []
         for source in sources:
-            if source.content is not None:
+            if source.refusal is not None:
+                doc = unreadable(source.display, f"the file is not read: {source.refusal}", REFUSAL_HELP)
+            elif source.content is not None:
                 doc = load_bytes(source.content, source.display)
                 if source.path is not None:
                     source.content = None  # cached by project_index; release it now
@@ -284,7 +307,9 @@ class CheckSession:
                 continue
             for finding in findings:
                 span = context.doc.locate(finding.pointer, key=finding.at_key)
-                yield self.diagnostic(rule.code, context.doc, span, finding.pointer, finding.message, finding.help)
+                diag = self.diagnostic(rule.code, context.doc, span, finding.pointer, finding.message, finding.help)
+                diag.links = finding.links
+                yield diag
 
     # ---- post-processing: severity → selection → waivers → sort ------------------------
     def _file_result(self, doc: LoadedDocument, raw: list[Diagnostic], record: Record | None) -> FileResult:
@@ -449,14 +474,6 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _walk_records(directory: Path) -> Iterable[Path]:
-    for path in directory.rglob("*"):
-        if path.suffix in RECORD_SUFFIXES and path.is_file():
-            if any(part.startswith(".") for part in path.relative_to(directory).parts):
-                continue
-            yield path
-
-
 @contextlib.contextmanager
 def _batch_gc() -> Iterator[None]:
     """Each record allocates tens of thousands of short-lived, acyclic objects (YAML nodes,
@@ -471,6 +488,47 @@ def _batch_gc() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
+
+
+def _check_policy_rules(loaded: LoadedPolicy) -> None:
+    """`rules:` may only name real codes, and never switch or re-grade an input check (a
+    pull request could otherwise pass files that cannot even be read)."""
+    rules = all_rules()
+    for code, setting in loaded.policy.rules.items():
+        rule = rules.get(code)
+        if rule is None:
+            close = difflib.get_close_matches(code, list(rules), n=1)
+            raise ConfigError(
+                f"rules: {code} is not a rule code",
+                location=_policy_location(loaded, f"/rules/{code}"),
+                help=(f"Did you mean `{close[0]}`? " if close else "") + "See `selectcheck rules`.",
+            )
+        if not rule.info.configurable and setting != rule.info.default_severity.value:
+            raise ConfigError(
+                f"rules: {code} ({rule.info.name}) cannot be set to {setting!r}: it means a file cannot be "
+                "read as written, so it is always on",
+                location=_policy_location(loaded, f"/rules/{code}"),
+                help=f"Delete `{code}` from `rules:`.",
+            )
+
+
+def _policy_location(loaded: LoadedPolicy, pointer: str) -> str | None:
+    """`path:line:col` of `pointer` in the first policy file of the chain that sets it."""
+    for source in loaded.sources:
+        if source.suffix in (".yaml", ".yml"):
+            doc = load_path(source, str(source))
+            if doc.data is not None and _has_pointer(doc.data, pointer):
+                span = doc.locate(pointer, key=True)
+                return f"{source}:{span.line}:{span.column}"
+    return str(loaded.sources[0]) if loaded.sources else None
+
+
+def _has_pointer(data: Any, pointer: str) -> bool:
+    for token in pointer.strip("/").split("/"):
+        if not isinstance(data, dict) or token not in data:
+            return False
+        data = data[token]
+    return True
 
 
 def _check_policy_licenses(loaded: LoadedPolicy, catalog: Catalog) -> None:
@@ -511,9 +569,8 @@ _CWD = _WorkingDirectory()
 
 def _read_limited(path: Path) -> bytes | None:
     try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_RECORD_BYTES + 1)
-    except OSError:
+        return read_regular(path, MAX_RECORD_BYTES)
+    except (OSError, RefusedFile):
         return None
 
 
