@@ -338,6 +338,17 @@ def test_numbering_counts_records_in_nested_folders(tmp_path: Path) -> None:
     assert result.stdout == "created decisions/0004-next.yaml (MSR-0004)\n"
 
 
+def test_numbering_follows_no_link_but_counts_its_name(tmp_path: Path) -> None:
+    project = _team_project(tmp_path)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.yaml"
+    outside.write_text("id: MSR-0099\n", encoding="utf-8")
+    (project / "decisions" / "team-a" / "0007-linked.yaml").symlink_to(outside)
+    result = _new(project, "Next", "--task", "code", "--model", CODER)
+    assert result.exit_code == 0, result.stderr
+    # 7 from the link's name, not 99 from behind it.
+    assert result.stdout == "created decisions/0008-next.yaml (MSR-0008)\n"
+
+
 def test_output_must_be_a_yaml_file(project: Path) -> None:
     result = _new(project, "Notes", "-o", "records/notes.txt")
     assert result.exit_code == 2

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from selectcheck.loader.files import RECORD_SUFFIXES, RefusedFile, read_regular, walk_records
+
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
     from selectcheck.catalog.gpus import GpuEntry
@@ -43,7 +45,6 @@ GB = 1_000_000_000
 
 # The number at the start of a record's file name, read as SC408 reads it (`0007-x.yaml`).
 _FILE_NUMBER = re.compile(r"^(\d+)(?:[-_.]|$)")
-RECORD_SUFFIXES = (".yaml", ".yml")
 _ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z][A-Z0-9]*)-([0-9]+)['\"]?\s*(?:#.*)?$", re.MULTILINE)
 _PLAIN = re.compile(r"^[A-Za-z0-9_./()+][A-Za-z0-9 _./()+,'@-]*$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -125,8 +126,9 @@ class NumberTaken(Exception):
 
 
 def scan_records(directories: Sequence[Path]) -> ProjectNumbers:
-    """The numbers used by every record file under ``directories`` (nested folders
-    included, hidden ones skipped, as `validate` walks them; missing directories are empty)."""
+    """The numbers used by every record file under ``directories``, walked as `validate`
+    walks them (nested folders, no hidden ones, no links followed; missing directories are
+    empty). A file that is not read (a link, a FIFO) still holds the number in its name."""
     names: list[str] = []
     ids: list[tuple[str, int]] = []
     holders: dict[int, list[NumberHolder]] = {}
@@ -134,14 +136,13 @@ def scan_records(directories: Sequence[Path]) -> ProjectNumbers:
     for directory in directories:
         if not directory.is_dir():
             continue
-        for path in sorted(directory.rglob("*")):
-            if path.suffix not in RECORD_SUFFIXES or not path.is_file() or os.path.realpath(path) in seen:
+        for walked in walk_records(directory):
+            path = walked.path
+            if not path.name.endswith(RECORD_SUFFIXES) or os.path.abspath(path) in seen:
                 continue
-            if any(part.startswith(".") for part in path.relative_to(directory).parts):
-                continue
-            seen.add(os.path.realpath(path))
+            seen.add(os.path.abspath(path))
             names.append(path.name)
-            found = _id_in_file(path)
+            found = _id_in_file(path) if walked.refusal is None else None
             if found is not None:
                 ids.append(found)
             record_id = f"{found[0]}-{found[1]:04d}" if found is not None else None
@@ -155,9 +156,8 @@ def scan_records(directories: Sequence[Path]) -> ProjectNumbers:
 
 def _id_in_file(path: Path) -> tuple[str, int] | None:
     try:
-        with path.open("rb") as handle:
-            head = handle.read(16384).decode("utf-8", "replace")
-    except OSError:
+        head = read_regular(path, 16384)[:16384].decode("utf-8", "replace")
+    except (RefusedFile, OSError):
         return None
     return record_id_of(head)
 

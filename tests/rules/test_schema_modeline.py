@@ -246,6 +246,16 @@ def test_a_schema_outside_the_repository_is_never_read(repo: Path, tmp_path: Pat
     _record(repo, "records/0001-faq.yaml", f"{MODELINE}{value}\n")
     with files_opened() as opened_files:
         finding = _one(repo, "records")
-    assert "outside the repository" in finding["message"]
+    says = "outside the repository" if route == "relative" else "through the symbolic link linked"
+    assert says in finding["message"]
     assert not [p for p in opened_files if os.path.realpath(p).startswith(str(outside.resolve()))]
     assert [p for p in opened_files if p.endswith("0001-faq.yaml")], "the watch saw no file opened at all"
+
+
+def test_a_schema_path_that_is_not_a_regular_file_is_not_read(repo: Path) -> None:
+    # A FIFO would block a reader forever; it is refused without being opened for reading.
+    fifo = repo / "schemas" / "record.fifo.json"
+    os.mkfifo(fifo)
+    _record(repo, "records/0001-faq.yaml", f"{MODELINE}../schemas/record.fifo.json\n")
+    finding = _one(repo, "records")
+    assert "schemas/record.fifo.json is not a JSON Schema" in finding["message"]

@@ -197,8 +197,9 @@ def _numbered_output(target: Path, record_dirs: tuple[Path, ...], cwd: Path) -> 
     always agree (SC408). Free means unused by the records of the record directories and of
     the target's own folder."""
     from selectcheck import authoring
+    from selectcheck.loader.files import RECORD_SUFFIXES
 
-    if target.suffix not in authoring.RECORD_SUFFIXES:
+    if target.suffix not in RECORD_SUFFIXES:
         _fail(
             f"{_shown(target, cwd)} is not a .yaml file; `selectcheck validate` looks only at .yaml and .yml files",
             f"Name it {target.stem}.yaml.",

@@ -10,8 +10,8 @@ the editor's checking off for that file without a word. This module reads the mo
 language server 1.25 reads it (the first matching comment before the first YAML content;
 `# $schema: PATH` counts too; the value is the first word after `$schema=` or `$schema:`;
 `none` turns schemas off), resolves it relative to the record, and says whether it reaches
-the record schema. It never reads a file outside the repository, never follows a URL, and
-knows nothing about rules or reports (SC008 turns its verdicts into findings).
+the record schema. It never reads a file outside the repository, follows no link and no
+URL, and knows nothing about rules or reports (SC008 turns its verdicts into findings).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from selectcheck.loader.files import RefusedFile, linked_component, read_regular
 from selectcheck.resources import SCHEMA_BASE_URI
 
 RECORD_SCHEMA = "record.schema.json"
@@ -102,8 +103,9 @@ class Verdict(str, enum.Enum):
     URL = "url"  # an http(s) URL that is not the published record schema
     ABSOLUTE = "absolute"  # an absolute path or file: URI: right on one machine at most
     OUTSIDE = "outside"  # resolves outside the repository: not read, not there for others
+    LINKED = "linked"  # goes through a symbolic link, which selectcheck does not follow
     MISSING = "missing"  # no such file
-    NOT_A_SCHEMA = "not-a-schema"  # unreadable, not JSON, or a JSON value without an `$id`
+    NOT_A_SCHEMA = "not-a-schema"  # not a regular file, not JSON, or JSON without an `$id`
     OTHER_SCHEMA = "other-schema"  # a JSON Schema, but not the record schema
     FRAGMENT = "fragment"  # a part of a schema (`…#/$defs/Task`), not the whole record schema
 
@@ -113,12 +115,14 @@ class Resolution:
     verdict: Verdict
     target: Path | None = None  # the file the value names, where it names one
     schema_id: str | None = None  # the `$id` found there (OTHER_SCHEMA)
+    link: Path | None = None  # the first symbolic link on the way (LINKED)
 
 
 def resolve(value: str, record_dir: Path, root: Path, schema_ids: MutableMapping[Path, str | None]) -> Resolution:
     """Whether the modeline value `value` of a record in `record_dir` (absolute) reaches the
-    record schema, reading only files inside `root`. `schema_ids` caches each schema file's
-    `$id` across the records of a run."""
+    record schema, reading only regular files inside `root` and following no link (as
+    `loader.files` reads records). `schema_ids` caches each schema file's `$id` across the
+    records of a run."""
     if value.strip().lower() == "none":
         return Resolution(Verdict.NONE)
     if value.startswith("http"):
@@ -127,11 +131,15 @@ def resolve(value: str, record_dir: Path, root: Path, schema_ids: MutableMapping
         return Resolution(Verdict.ABSOLUTE)
     # As the server does: a `#` after the first character starts a fragment, not the name.
     path_part, _, fragment = value.partition("#") if value.find("#") > 0 else (value, "", "")
+    # Resolved by name, as the server resolves it; no link is followed to read it.
     target = Path(os.path.normpath(record_dir / path_part))
-    # Symbolic links are followed before the check, so no link can lead the read outside.
-    if not _inside(Path(os.path.realpath(target)), Path(os.path.realpath(root))):
+    root = Path(os.path.abspath(root))
+    if not (target == root or root in target.parents):
         return Resolution(Verdict.OUTSIDE, target)
-    if not target.is_file():
+    link = linked_component(target, root)
+    if link is not None:
+        return Resolution(Verdict.LINKED, target, link=link)
+    if not os.path.lexists(target):
         return Resolution(Verdict.MISSING, target)
     if target not in schema_ids:
         schema_ids[target] = _schema_id(target)
@@ -145,19 +153,14 @@ def resolve(value: str, record_dir: Path, root: Path, schema_ids: MutableMapping
     return Resolution(Verdict.OK, target, schema_id)
 
 
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
 def _schema_id(path: Path) -> str | None:
     """The `$id` of a JSON Schema file, or None when it is not one (or cannot be read)."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_SCHEMA_BYTES + 1)
+        raw = read_regular(path, MAX_SCHEMA_BYTES)
         if len(raw) > MAX_SCHEMA_BYTES:
             return None
         data = json.loads(raw.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+    except (RefusedFile, OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
     schema_id = data.get("$id") if isinstance(data, dict) else None
     return schema_id if isinstance(schema_id, str) else None

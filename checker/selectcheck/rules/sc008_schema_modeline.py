@@ -49,11 +49,12 @@ declare(
         This rule resolves the modeline as the language server does and warns when it does
         not reach the record schema: a missing file, another schema, a part of the schema,
         a URL other than the published one, an absolute path, a path outside the
-        repository, `none`, or a modeline the server skips (after the first key, or without
-        a space after `#`). The fix names the line to write. It reads nothing outside the
-        repository and fetches nothing. A record without a modeline is fine: map the record
-        folders in the editor settings instead (docs/editor-setup.md). Turn the rule off
-        with `rules: {SC008: off}`.
+        repository or through a symbolic link, `none`, or a modeline the server skips (after
+        the first key, or without a space after `#`). The fix names the line to write. It
+        reads only regular files inside the repository, follows no link and fetches
+        nothing. A record without a modeline is fine: map the record folders in the editor
+        settings instead (docs/editor-setup.md). Turn the rule off with
+        `rules: {SC008: off}`, or make it an error with `rules: {SC008: error}`.
     """,
     failing="""
         # records/team-a/0005-gpu.yaml
@@ -101,6 +102,8 @@ _MESSAGES = {
     Verdict.URL: "the schema modeline names {value}, not the published record schema {url}",
     Verdict.ABSOLUTE: "the schema modeline names the absolute path {value}, which exists on one machine at most",
     Verdict.OUTSIDE: "the schema modeline names {value}, which is outside the repository",
+    Verdict.LINKED: "the schema modeline names {value} through the symbolic link {link}, which selectcheck does "
+    "not follow, so it cannot tell whether editors find the record schema there",
     Verdict.MISSING: "the schema modeline names {value}, but there is no {target}, so editors check nothing",
     Verdict.NOT_A_SCHEMA: "the schema modeline names {value}, but {target} is not a JSON Schema with an `$id`",
     Verdict.OTHER_SCHEMA: "the schema modeline names {value}, which is {schema_id}, not the record schema",
@@ -121,6 +124,7 @@ def _message(modeline: Modeline, resolution: Resolution, root: Path) -> str:
         url=PUBLISHED_URL,
         target=_shown(resolution.target, root),
         schema_id=resolution.schema_id,
+        link=_shown(resolution.link, root),
     )
 
 
