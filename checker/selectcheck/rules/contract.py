@@ -99,6 +99,12 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("SC211", "stale-evidence", "warning", "a score's date is older than the policy's maximum age"),
     (
+        "SC212",
+        "score-disagrees-with-source",
+        "error",
+        "a score differs from the evaluation output it cites, or the cited output cannot back it",
+    ),
+    (
         "SC301",
         "license-forbids-use",
         "error",
