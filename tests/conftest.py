@@ -33,9 +33,15 @@ class CliResult:
         return data
 
 
+@pytest.fixture(scope="session")
+def _catalog_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("selectcheck-cache")
+
+
 @pytest.fixture(autouse=True)
-def _pinned_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _pinned_environment(monkeypatch: pytest.MonkeyPatch, _catalog_cache: Path) -> None:
     monkeypatch.setenv("SELECTCHECK_TODAY", TODAY)
+    monkeypatch.setenv("SELECTCHECK_CACHE_DIR", str(_catalog_cache))  # never the user's own cache
     for name in ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
 

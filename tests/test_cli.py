@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from selectcheck.rules.contract import CONTRACT
 from selectcheck.rules.registry import all_rules, rule_table
 from tests.conftest import BASE_RECORD, REPO, copy_base, invoke
 
@@ -114,24 +113,44 @@ def test_format_to_file_and_several_formats(project: Path) -> None:
     assert json.loads((project / "out.json").read_text())["summary"]["warning"] == 1
 
 
-def test_rules_lists_every_design_code_with_status() -> None:
+DESIGN_CODES = {
+    code: (name, severity)
+    for code, name, severity in (
+        line.split("\t")
+        for line in (REPO / "tests" / "data" / "design-rule-codes.tsv").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+}
+
+
+def test_rules_lists_every_design_code_with_its_stage() -> None:
     result = invoke(["rules"], REPO)
-    for info in CONTRACT:
-        line = next(line for line in result.stdout.splitlines() if line.startswith(info.code))
-        status = "implemented" if info.code in all_rules() else "planned"
-        assert info.name in line and status in line
+    for code, (name, _) in DESIGN_CODES.items():
+        line = next(line for line in result.stdout.splitlines() if line.startswith(code))
+        assert name in line and all_rules()[code].stage.value in line
     rows = json.loads(invoke(["rules", "--format", "json"], REPO).stdout)
-    assert {r["code"] for r in rows} == {i.code for i in CONTRACT}
+    assert {r["code"] for r in rows} == set(rule_table())
+    assert {r["code"]: r["configurable"] for r in rows}["SC001"] is False
+    assert {r["code"]: r["waivable"] for r in rows}["SC207"] is True
 
 
 def test_rule_modules_match_the_design_contract() -> None:
-    contract = {info.code: info for info in CONTRACT}
-    for code, rule in all_rules().items():
-        assert code in contract, f"{code} is not in DESIGN §3"
-        assert rule.info.name == contract[code].name
-        assert rule.info.default_severity == contract[code].default_severity
+    """Every code the design fixes is implemented under its fixed name and severity, and every
+    rule carries its explanation and both examples."""
+    for code, (name, severity) in DESIGN_CODES.items():
+        assert code in all_rules(), f"{code} of DESIGN §3 has no rule"
+        info = all_rules()[code].info
+        assert (info.name, info.default_severity.value) == (name, severity)
+    for rule in all_rules().values():
         assert rule.info.explanation and rule.info.failing_example and rule.info.passing_example
-    assert set(rule_table()) == set(contract)
+
+
+def test_explain_accepts_rule_names_and_suggests() -> None:
+    by_name = invoke(["explain", "smaller-equivalent"], REPO)
+    assert by_name.exit_code == 0 and by_name.stdout.startswith("# SC207 smaller-equivalent")
+    assert invoke(["explain", "sc207"], REPO).stdout == by_name.stdout
+    unknown = invoke(["explain", "smaller-equivalnt"], REPO)
+    assert unknown.exit_code == 2 and "Did you mean `smaller-equivalent`?" in unknown.stderr
 
 
 def test_explain_prints_both_examples() -> None:

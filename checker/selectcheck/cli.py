@@ -15,8 +15,7 @@ import click
 
 from selectcheck import __version__
 from selectcheck.commands import LazyGroup
-
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
+from selectcheck.errors import EXIT_CONFIG
 
 
 def _fail_config(error: Exception) -> NoReturn:
@@ -138,7 +137,7 @@ def validate(
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
-    """List every rule code with its name, default severity and status."""
+    """List every rule code with its name, default severity and pipeline stage."""
     import json
 
     from selectcheck.rules.registry import rule_table
@@ -150,7 +149,10 @@ def rules_command(fmt: str) -> None:
                 "code": info.code,
                 "name": info.name,
                 "severity": info.default_severity.value,
-                "status": "implemented" if info.implemented else "planned",
+                "stage": info.stage.value,
+                "options": list(info.options),
+                "configurable": info.configurable,
+                "waivable": info.waivable,
                 "summary": info.summary,
             }
             for info in table.values()
@@ -158,20 +160,31 @@ def rules_command(fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     for info in table.values():
-        status = "implemented" if info.implemented else "planned"
-        click.echo(f"{info.code}  {info.name:<24} {info.default_severity.value:<8} {status:<12} {info.summary}")
+        click.echo(
+            f"{info.code}  {info.name:<24} {info.default_severity.value:<8} {info.stage.value:<9} {info.summary}"
+        )
 
 
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
-    """Explain a rule, with a failing and a passing example."""
+    """Explain a rule (by code, SC207, or name, smaller-equivalent), with examples."""
+    import difflib
+
     from selectcheck.explain import explain_text
+    from selectcheck.reporters.sanitize import safe_line
     from selectcheck.rules.registry import rule_table
 
-    info = rule_table().get(code.strip().upper())
+    table = rule_table()
+    wanted = code.strip()
+    by_name = {info.name: info for info in table.values()}
+    info = table.get(wanted.upper()) or by_name.get(wanted.lower().replace("_", "-"))
     if info is None:
-        click.echo(f"selectcheck: error: unknown rule code {code!r}; see `selectcheck rules`", err=True)
+        close = difflib.get_close_matches(wanted.lower(), [*by_name, *(c.lower() for c in table)], n=1)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        click.echo(
+            f"selectcheck: error: unknown rule {safe_line(code)!r}.{hint} See `selectcheck rules`.", err=True
+        )
         sys.exit(EXIT_CONFIG)
     click.echo(explain_text(info), nl=False)
 

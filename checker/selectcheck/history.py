@@ -31,15 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from selectcheck.diagnostics import Diagnostic, FileResult, Report, Severity, Span
+from selectcheck.diagnostics import Diagnostic, Span
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, LoadLimits, load_bytes, load_path
+from selectcheck.loader.files import RECORD_SUFFIXES
 from selectcheck.loader.yaml_loader import join_pointer
 
 if TYPE_CHECKING:
     from selectcheck.engine import CheckSession, Source
 
-RECORD_SUFFIXES = (".yaml", ".yml")
 # Fields an accepted record may still change: its lifecycle and its accountability.
 MUTABLE_FIELDS = ("status", "superseded_by", "waivers")
 # Statuses a record reaches only through acceptance: its content is history from then on.
@@ -185,11 +185,11 @@ class History:
         return [s for s in sources if s.path is None or s.path.resolve() in changed]
 
     # ---- SC404 / SC411 ----------------------------------------------------------------------
-    def check(self, report: Report, session: CheckSession) -> None:
-        """Append SC404 and SC411 findings for every changed record of the record directories,
-        whether or not it was among the checked files."""
+    def findings(self, session: CheckSession) -> dict[str, GitFile]:
+        """SC404 and SC411 findings for every changed record of the record directories,
+        whether or not it is among the checked files, by the file's display path."""
         try:
-            _Checker(self, report, session).run()
+            return _Checker(self, session).run()
         finally:
             self.repo.close()
 
@@ -313,13 +313,22 @@ class _Current:
     doc: LoadedDocument
 
 
-class _Checker:
-    def __init__(self, history: History, report: Report, session: CheckSession) -> None:
-        self.history = history
-        self.report = report
-        self.session = session
+@dataclass
+class GitFile:
+    """The git stage's findings on one file: the current record, or a deleted record as it
+    was at the merge base."""
 
-    def run(self) -> None:
+    doc: LoadedDocument
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, history: History, session: CheckSession) -> None:
+        self.history = history
+        self.session = session
+        self.files: dict[str, GitFile] = {}
+
+    def run(self) -> dict[str, GitFile]:
         records = self.history.record_paths(self.session)
         added = [p for p, s in sorted(records.items()) if s == "A"]
         added_by_id: dict[str, _Current] = {}
@@ -343,6 +352,7 @@ class _Checker:
                 self._compare(base, moved, moved_from=path)
             else:
                 self._deleted(base)
+        return self.files
 
     # -- helpers
     def _display(self, path: str) -> str:
@@ -372,7 +382,6 @@ class _Checker:
             "/status",
             f"{rid} was {status} at {self.history.base_label} and has been deleted",
             help,
-            data,
         )
 
     def _compare(self, base: LoadedDocument, current: _Current, moved_from: str | None) -> None:
@@ -397,7 +406,6 @@ class _Checker:
                 f"{name}{where} changed status from {old_status} to {new_status} in place, "
                 f"which the record lifecycle forbids",
                 _TRANSITION_HELP.get(old_status, "Write a new record instead."),
-                new,
             )
         if old_status not in SETTLED:
             return
@@ -423,82 +431,14 @@ class _Checker:
             f"{article} {old_status} record is history: revert the edit and record the new "
             f"decision in a new record that supersedes {name}. Only status, superseded_by and "
             "waivers may change.",
-            new,
             span=span,
         )
 
     def _emit(
-        self,
-        code: str,
-        doc: LoadedDocument,
-        pointer: str,
-        message: str,
-        help: str,
-        data: dict[str, Any],
-        span: Span | None = None,
+        self, code: str, doc: LoadedDocument, pointer: str, message: str, help: str, span: Span | None = None
     ) -> None:
-        session = self.session
-        setting = session.loaded_policy.policy.rules.get(code)
-        if setting == "off" or not session.selection.enabled(code):
-            return
-        from selectcheck.rules.registry import all_rules
-
-        rule = all_rules().get(code)
-        severity = Severity(setting) if setting else (rule.info.default_severity if rule else Severity.ERROR)
-        diag = Diagnostic(code, severity, doc.path, span or doc.locate(pointer), pointer, message, help)
-        result = self._result(doc, data)
-        self._waive(diag, data, result)
-        result.diagnostics.append(diag)
-        result.diagnostics.sort(key=lambda d: d.sort_key())
-        result.keep_source(doc.lines)
-
-    def _result(self, doc: LoadedDocument, data: dict[str, Any]) -> FileResult:
-        for result in self.report.files:
-            if result.path == doc.path:
-                return result
-        result = FileResult(doc.path)
-        rid, title, decision = data.get("id"), data.get("title"), data.get("decision")
-        result.record_id = rid if isinstance(rid, str) else None
-        result.title = title if isinstance(title, str) else None
-        if isinstance(decision, dict) and isinstance(decision.get("chosen"), str):
-            result.chosen_model = decision["chosen"]
-        self.report.files.append(result)
-        return result
-
-    def _waive(self, diag: Diagnostic, data: dict[str, Any], result: FileResult) -> None:
-        """A current, in-date waiver of this code silences it (the engine judged the waiver
-        unused before the git stage ran, so its SC407 is withdrawn)."""
-        waivers = data.get("waivers")
-        if not isinstance(waivers, list) or diag.code.startswith("SC0"):
-            return
-        today = self.session.options.today
-        max_days = self.session.loaded_policy.policy.waivers.max_days
-        date = _as_date(data.get("date"))
-        for index, waiver in enumerate(waivers):
-            if not isinstance(waiver, dict) or waiver.get("rule") != diag.code:
-                continue
-            expires = _as_date(waiver.get("expires"))
-            if expires is None or expires < today:
-                continue
-            if date is not None and expires > date + datetime.timedelta(days=max_days):
-                continue
-            diag.waived = True
-            diag.waiver_reason = f"{waiver.get('reason')} (approved by {waiver.get('approved_by')}, until {expires})"
-            pointer = f"/waivers/{index}/rule"
-            result.diagnostics = [d for d in result.diagnostics if not (d.code == "SC407" and d.pointer == pointer)]
-            return
-
-
-def _as_date(value: Any) -> datetime.date | None:
-    """Dates stay strings in loaded records (the schema checks their format)."""
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+        diag = self.session.diagnostic(code, doc, span or doc.locate(pointer), pointer, message, help)
+        self.files.setdefault(doc.path, GitFile(doc)).diagnostics.append(diag)
 
 
 def _get(data: Any, key: str) -> Any:

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import click
 
+from selectcheck.analysis.context import RunOptions
 from selectcheck.diagnostics import Report, Severity
 from selectcheck.engine import CheckSession, Selection, Source
-from selectcheck.errors import ConfigError
+from selectcheck.errors import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, ConfigError
 from selectcheck.policy_loader import load_policy
 from selectcheck.reporters import renderer
 from selectcheck.reporters.sanitize import safe_line
-from selectcheck.rules.context import RunOptions
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
 STDIN = Path("-")
 
 
@@ -124,10 +123,8 @@ def run_validate(options: ValidateOptions) -> int:
         # Only an explicit --changed-since narrows the run; under GitHub Actions the base
         # ref alone turns on the history rules (SC404, SC411) but every record is checked.
         sources = history.filter_sources(sources, session)
-    report = session.run(sources)
+    report = session.run(sources, history)
     report.fail_on_warnings = options.strict
-    if history is not None:
-        history.check(report, session)
     _emit(report, options)
     for message in report.internal_errors:
         click.echo(f"selectcheck: {safe_line(message)} (this is a bug in selectcheck; please report it)", err=True)

@@ -10,8 +10,8 @@ import yaml
 from pydantic import ValidationError
 
 from selectcheck.catalog import Catalog
-from selectcheck.catalog.base import normalize_id
 from selectcheck.catalog.benchmarks import BenchmarkCatalogFile
+from selectcheck.compute.aliases import normalize_id
 from selectcheck.evidence.lm_eval import parse_results
 
 CATALOG = Path(__file__).resolve().parents[2] / "policy" / "catalog" / "benchmarks.yaml"

@@ -168,7 +168,7 @@ def test_a_symbolic_link_out_of_the_repository(repo: Path, tmp_path_factory: pyt
     (repo / "evals" / "linked.json").symlink_to(outside)
     text = record(**{IFEVAL_QWEN: "      ifeval: {value: 29.2, source: evals/linked.json}\n"})
     (finding,) = of(validate(repo, text)[1], "SC212")
-    assert "symbolic link that leads outside the repository" in finding["message"]
+    assert "symbolic link, which selectcheck does not follow" in finding["message"]
 
 
 def test_a_large_file_is_not_read(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,7 +177,7 @@ def test_a_large_file_is_not_read(repo: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(sources, "MAX_RESULTS_BYTES", 10_000)
     text = record(**{IFEVAL_QWEN: f"      ifeval: {{value: 29.2, source: {RUN_A}}}\n"})
     (finding,) = of(validate(repo, text)[1], "SC212")
-    assert "over the 10,000-byte limit for cited files" in finding["message"]
+    assert "larger than the 10,000-byte limit for cited files" in finding["message"]
 
 
 def test_n_and_stderr_must_match_the_file(repo: Path) -> None:

@@ -32,15 +32,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from selectcheck.catalog.base import AliasIndex, normalize_id
+from selectcheck.analysis.context import RecordContext, candidate_index, chosen_index
 from selectcheck.compute import noise
+from selectcheck.compute.aliases import AliasIndex, normalize_id
 
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
     from selectcheck.compute.paired import PairedVerdict
     from selectcheck.model.policy import TaskPolicy
     from selectcheck.model.record import Reason, Score
-    from selectcheck.rules.context import RecordContext
 
 __all__ = [
     "OWN_EVALUATION_LABEL",
@@ -51,8 +51,6 @@ __all__ = [
     "benchmark_entry",
     "benchmark_id",
     "benchmark_name",
-    "candidate_index",
-    "chosen_index",
     "cited_scores",
     "claims",
     "compare",
@@ -217,18 +215,6 @@ def raw_value(cited: CitedScore) -> float:
 
 
 # --------------------------------------------------------------------------- candidates
-
-
-def candidate_index(ctx: RecordContext, model: str) -> int | None:
-    for index, candidate in enumerate(ctx.record.candidates):
-        if candidate.model == model:
-            return index
-    return None
-
-
-def chosen_index(ctx: RecordContext) -> int | None:
-    """The chosen candidate's position; None when it is not a candidate (SC409)."""
-    return candidate_index(ctx, ctx.record.decision.chosen)
 
 
 # --------------------------------------------------------------------------- the task

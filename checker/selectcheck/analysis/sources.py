@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
 from selectcheck.analysis.evidence import CitedScore, fmt, pointer_token
-from selectcheck.catalog.base import normalize_id
+from selectcheck.compute.aliases import normalize_id
 from selectcheck.compute.paired import PairedVerdict, compare_paired
 from selectcheck.evidence.files import (
     MAX_MODEL_CARD_BYTES,
@@ -42,9 +42,9 @@ from selectcheck.evidence.model_card import CardResult, ModelCard, parse_model_c
 from selectcheck.evidence.samples import ItemScores, parse_samples, samples_task
 
 if TYPE_CHECKING:
-    from selectcheck.catalog.base import AliasIndex
+    from selectcheck.analysis.context import RecordContext
     from selectcheck.catalog.benchmarks import BenchmarkEntry
-    from selectcheck.rules.context import RecordContext
+    from selectcheck.compute.aliases import AliasIndex
 
 __all__ = [
     "FileEvidence",

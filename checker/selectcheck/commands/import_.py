@@ -321,7 +321,7 @@ def _write(record: Path, model: str | None, scores: Sequence[ImportedScore], car
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import YAMLError
 
-    from selectcheck.catalog.base import normalize_id
+    from selectcheck.compute.aliases import normalize_id
 
     try:
         original = record.read_text(encoding="utf-8")

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from selectcheck.errors import EXIT_CONFIG
+
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
     from selectcheck.compute.noise import GapVerdict
     from selectcheck.compute.paired import PairedVerdict
     from selectcheck.evidence.samples import ItemScores
 
-EXIT_CONFIG = 2
 
 _METHODS = {
     "normal": "normal approximation",

@@ -1,18 +1,20 @@
 """Cited files: which sources name an evaluation output, and reading one safely.
 
 Records come from pull requests, so a cited path is untrusted: it is read only inside the
-repository (no absolute path, no `..`, no symbolic link that leads out), only if it is a
-regular file (a FIFO would block the check), and only up to a size limit. Nothing is ever
-fetched from the network: a URL is a citation, not something to read.
+repository (no absolute path, no `..`, no symbolic link at all, as for records), only if it
+is a regular file (a FIFO would block the check), and only up to a size limit, with the
+loader's own safe reader. Nothing is ever fetched from the network: a URL is a citation,
+not something to read.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path, PurePosixPath
 from typing import Literal
+
+from selectcheck.loader.files import RefusedFile, linked_component, read_regular
 
 __all__ = [
     "MAX_MODEL_CARD_BYTES",
@@ -74,59 +76,46 @@ def classify_source(source: str) -> SourceKind:
 def read_in_repository(root: Path, relative: str, *, max_bytes: int) -> bytes:
     """The bytes of `relative` (a repository-relative, `/`-separated path) under `root`.
 
-    Raises EvidenceError for a path that is empty, absolute, climbs out with `..`, resolves
-    (through symbolic links) outside `root`, does not exist, is not a regular file, or is
-    larger than `max_bytes`."""
+    Raises EvidenceError for a path that is empty, absolute or climbs out with `..`; that
+    is, or lies behind, a symbolic link (selectcheck follows none, like the loader); that
+    does not exist or is not a regular file; or that is larger than `max_bytes`."""
     check_relative(relative)
-    base = Path(os.path.realpath(root))
-    target = Path(os.path.realpath(base / relative))
-    if target != base and base not in target.parents:
+    base = Path(os.path.abspath(root))
+    path = base / relative
+    if linked_component(path, base) is not None:
         raise EvidenceError(
-            "it is a symbolic link that leads outside the repository",
-            "Commit the file itself under the repository; selectcheck reads nothing outside it.",
+            "it is, or lies behind, a symbolic link, which selectcheck does not follow",
+            "Commit the file itself under the repository; selectcheck reads nothing through a link.",
         )
-    try:
-        info = target.stat()
-    except FileNotFoundError:
-        raise EvidenceError(
-            "it does not exist in the repository",
-            "Commit the evaluation output with the record, or correct the path (it is relative to "
-            "the repository root).",
-        ) from None
-    except OSError as exc:
-        raise EvidenceError(f"it cannot be read: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise EvidenceError("it is a directory, not a file", "Cite the file itself.")
-    if not stat.S_ISREG(info.st_mode):
-        raise EvidenceError("it is not a regular file", "Cite a committed file.")
-    if info.st_size > max_bytes:
-        raise EvidenceError(
-            f"it is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit for cited files",
-            "Cite a smaller file: the results file rather than a log, or a trimmed samples file.",
-        )
-    try:
-        with target.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise EvidenceError(f"it cannot be read: {exc.strerror or exc}") from None
-    if len(raw) > max_bytes:  # it grew after the stat
-        raise EvidenceError(f"it is over the {max_bytes:,}-byte limit for cited files")
-    return raw
+    return _read(
+        path,
+        max_bytes,
+        "it does not exist in the repository",
+        "Commit the evaluation output with the record, or correct the path (it is relative to the repository root).",
+    )
 
 
 def read_local(path: Path, *, max_bytes: int) -> bytes:
-    """A file named on the command line (trusted: the user typed it), size-limited."""
+    """A file named on the command line, read like any other: a regular file, size-limited."""
+    return _read(path, max_bytes, "it does not exist", "Check the path.")
+
+
+def _read(path: Path, max_bytes: int, missing: str, missing_help: str) -> bytes:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = read_regular(path, max_bytes)
+    except RefusedFile as refusal:
+        raise EvidenceError(str(refusal), "Cite a committed regular file.") from None
     except FileNotFoundError:
-        raise EvidenceError("it does not exist", "Check the path.") from None
+        raise EvidenceError(missing, missing_help) from None
     except IsADirectoryError:
-        raise EvidenceError("it is a directory, not a file", "Give the file itself.") from None
+        raise EvidenceError("it is a directory, not a regular file", "Cite the file itself.") from None
     except OSError as exc:
         raise EvidenceError(f"it cannot be read: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
-        raise EvidenceError(f"it is over the {max_bytes:,}-byte limit")
+        raise EvidenceError(
+            f"it is larger than the {max_bytes:,}-byte limit for cited files",
+            "Cite a smaller file: the results file rather than a log, or a trimmed samples file.",
+        )
     return raw
 
 

@@ -3,7 +3,7 @@
 Valid against the OASIS schema (tests/data/sarif-schema-2.1.0.json) and shaped by what GitHub
 code scanning accepts (reference/checkers.md §2.4):
 
-* ``tool.driver.rules`` holds one descriptor for every *implemented* rule the report knows,
+* ``tool.driver.rules`` holds one descriptor for every rule the report knows,
   sorted by code, plus a minimal one for any code that fires but is unknown. Declaring the rules
   that ran and found nothing keeps ``ruleIndex`` stable across runs for the same policy, and lets
   a viewer tell "checked, clean" from "not checked". Descriptor texts are non-empty (GitHub does
@@ -154,7 +154,7 @@ def _unknown_rule(code: str, severity: Severity) -> RuleInfo:
 
 
 def _rules(report: Report, diagnostics: Iterable[Diagnostic]) -> list[RuleInfo]:
-    rules = {code: info for code, info in report.rules.items() if info.implemented}
+    rules = dict(report.rules)
     for diag in diagnostics:
         if diag.code not in rules:
             rules[diag.code] = report.rules.get(diag.code) or _unknown_rule(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import cited_scores, suggest_benchmark
+from selectcheck.analysis.sources import resolve_score
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +14,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC006",
     name="unknown-benchmark",
     severity="warning",
+    waivable=False,
     summary="a benchmark id is neither in the catalog nor given n, so no noise floor can be computed",
     explanation="""
         Every gap between two scores is judged against the benchmark's noise floor, which
@@ -44,8 +47,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def unknown_benchmark(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import cited_scores, suggest_benchmark
-    from selectcheck.analysis.sources import resolve_score
 
     for index in range(len(ctx.record.candidates)):
         for cited in cited_scores(ctx, index):

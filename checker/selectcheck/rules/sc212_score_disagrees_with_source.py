@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
 from selectcheck.rules.registry import Finding, rule
 
 if TYPE_CHECKING:
@@ -55,14 +55,16 @@ _EPSILON = 1e-9
         candidates:
           - model: Qwen/Qwen2.5-7B-Instruct
             scores:
-              # the file says 0.2917 (29.17 points)
-              ifeval: {value: 31.2, source: evals/qwen/results_2026-11-29T20-33-18.815259.json}
+              # an absolute path: selectcheck reads nothing outside the repository
+              ifeval: {value: 29.2, source: /home/ana/evals/results_2026-11-29T20-33-18.815259.json}
     """,
     passing="""
         candidates:
           - model: Qwen/Qwen2.5-7B-Instruct
             scores:
-              ifeval: {value: 29.2, source: evals/qwen/results_2026-11-29T20-33-18.815259.json}
+              # a URL is a citation, never fetched; a committed results_….json would be read,
+              # and its 0.29167 agrees with 29.2 at this precision
+              ifeval: {value: 71.2, source: "https://arxiv.org/abs/2412.15115"}
     """,
 )
 def score_disagrees_with_source(ctx: RecordContext) -> Iterator[Finding]:

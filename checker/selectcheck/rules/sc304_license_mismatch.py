@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.compute.license_terms import same_license
-from selectcheck.rules.context import RecordContext
-from selectcheck.rules.registry import Finding, rule
-from selectcheck.rules.sc301_license_forbids_use import (
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.licenses import (
     OTHER,
     candidate_license,
     is_bare_other,
     license_pointer,
 )
+from selectcheck.compute.license_terms import same_license
+from selectcheck.rules.registry import Finding, rule
 
 
 @rule(
