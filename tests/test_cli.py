@@ -88,8 +88,9 @@ def test_stdin_with_filename(project: Path) -> None:
 def test_json_shape_is_stable(project: Path) -> None:
     copy_base(project / "records" / "0009-faq.yaml")
     report = invoke(["validate", "--format", "json", "records"], project).json()
-    assert list(report) == ["tool", "version", "files", "summary", "diagnostics"]
-    assert report["tool"] == "selectcheck" and report["files"] == 1
+    # DESIGN §7's keys in their order, plus the version of the shape (issue 16).
+    assert list(report) == ["tool", "version", "report_version", "files", "summary", "diagnostics"]
+    assert report["tool"] == "selectcheck" and report["files"] == 1 and report["report_version"] == 1
     assert report["summary"] == {"error": 0, "warning": 1, "info": 0, "waived": 0}
     assert list(report["diagnostics"][0]) == [
         "code",

@@ -91,6 +91,7 @@ def _use_color(choice: str) -> bool:
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these codes or prefixes (comma-separated).")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
+@click.option("--allow-empty", is_flag=True, help="Exit 0, not 2, when no record file is found.")
 @click.option(
     "--changed-since", metavar="REV", help="Check only records changed since REV (git); enables history rules."
 )
@@ -105,6 +106,7 @@ def validate(
     ignore: tuple[str, ...],
     strict: bool,
     exit_zero: bool,
+    allow_empty: bool,
     changed_since: str | None,
     detect_hardware: bool,
     stdin_filename: str | None,
@@ -122,6 +124,7 @@ def validate(
         ignore=_codes(ignore),
         strict=strict,
         exit_zero=exit_zero,
+        allow_empty=allow_empty,
         changed_since=changed_since,
         detect_hardware=detect_hardware,
         stdin_filename=stdin_filename,
@@ -194,10 +197,12 @@ def explain(code: str) -> None:
     "name",
     required=False,
     default="record",
-    type=click.Choice(["record", "policy", "catalog-gpus", "catalog-models", "catalog-benchmarks", "catalog-licenses"]),
+    type=click.Choice(
+        ["record", "policy", "report", "catalog-gpus", "catalog-models", "catalog-benchmarks", "catalog-licenses"]
+    ),
 )
 def schema(name: str) -> None:
-    """Print a JSON Schema (record, policy or a catalog's)."""
+    """Print a JSON Schema (record, policy, the JSON report's or a catalog's)."""
     from selectcheck.resources import SCHEMA_DIR
 
     click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)

@@ -47,6 +47,10 @@ class Diagnostic:
     help: str = ""
     waived: bool = False
     waiver_reason: str | None = None
+    # URLs that selectcheck itself put in `message` or `help` (a license's text, its use policy,
+    # from the catalog). Reporters may render these, and only these, as links; any other URL in
+    # the text may come from the record and is shown as plain text. Not part of the JSON report.
+    links: tuple[str, ...] = ()
 
     @property
     def line(self) -> int:

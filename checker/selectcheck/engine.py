@@ -292,7 +292,9 @@ class CheckSession:
                 continue
             for finding in findings:
                 span = context.doc.locate(finding.pointer, key=finding.at_key)
-                yield self.diagnostic(rule.code, context.doc, span, finding.pointer, finding.message, finding.help)
+                diag = self.diagnostic(rule.code, context.doc, span, finding.pointer, finding.message, finding.help)
+                diag.links = finding.links
+                yield diag
 
     # ---- post-processing: severity → selection → waivers → sort ------------------------
     def _file_result(self, doc: LoadedDocument, raw: list[Diagnostic], record: Record | None) -> FileResult:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -141,6 +142,23 @@ class _Git:
         text = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else str(out or "")
         return int(status or 0), text, str(err or "")
 
+    def feed(self, args: Sequence[str], stdin: bytes) -> bytes:
+        """Run a git command that reads its requests from standard input (`cat-file --batch`)."""
+        import git
+
+        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", *args]
+        environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+        try:
+            done = subprocess.run(
+                command, input=stdin, capture_output=True, cwd=self.repo.working_tree_dir, env=environment, check=False
+            )
+        except OSError as exc:
+            raise ConfigError(f"the git executable cannot be run: {exc}", help="Install git.") from exc
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
+            raise ConfigError(f"git {args[0]} failed: {message}")
+        return done.stdout
+
     def check(self, *args: str) -> str:
         status, out, err = self.run(*args)
         if status != 0:
@@ -214,17 +232,33 @@ class History:
                     break
         return selected
 
-    def base_document(self, path: str, display: str) -> LoadedDocument | None:
-        """The record as it was at the merge base, or None when it cannot be read."""
-        try:
-            blob = self.repo.commit(self.merge_base).tree / path
-        except KeyError:
-            return None
+    def base_documents(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """The content at the merge base of each path that was a blob within the size limit,
+        read in two `git cat-file` processes however many paths there are."""
+        wanted = [p for p in paths if "\n" not in p and "\r" not in p]
+        if not wanted:
+            return {}
+        gitcmd = _Git(self.repo)
+        specs = "".join(f"{self.merge_base}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
+        sizes = gitcmd.feed(["cat-file", "--batch-check"], specs).split(b"\n")
         limit = LoadLimits().max_bytes
-        if getattr(blob, "type", None) != "blob" or int(blob.size) > limit:
-            return None
-        raw = blob.data_stream.read()
-        return load_bytes(bytes(raw), display)
+        readable = [
+            p
+            for p, line in zip(wanted, sizes, strict=False)
+            if len(parts := line.split()) == 3 and parts[1] == b"blob" and int(parts[2]) <= limit
+        ]
+        out = gitcmd.feed(
+            ["cat-file", "--batch"],
+            "".join(f"{self.merge_base}:{p}\n" for p in readable).encode("utf-8", "surrogateescape"),
+        )
+        blobs: dict[str, bytes] = {}
+        position = 0
+        for path in readable:
+            end = out.index(b"\n", position)
+            size = int(out[position:end].split()[2])
+            blobs[path] = out[end + 1 : end + 1 + size]
+            position = end + 1 + size + 1
+        return blobs
 
 
 def _open_history(repo: Any, rev: str, origin: str) -> History:
@@ -337,11 +371,12 @@ class _Checker:
             rid = _get(current.doc.data, "id")
             if isinstance(rid, str):
                 added_by_id.setdefault(rid, current)
+        blobs = self.history.base_documents([p for p, s in sorted(records.items()) if s != "A"])
         for path, status in sorted(records.items()):
-            if status == "A":
+            if status == "A" or path not in blobs:
                 continue
-            base = self.history.base_document(path, self._display(path))
-            if base is None or not isinstance(base.data, dict):
+            base = load_bytes(blobs[path], self._display(path))
+            if not isinstance(base.data, dict):
                 continue  # unreadable at the base: nothing to hold it to
             if status == "M":
                 self._compare(base, self._current(path), moved_from=None)

@@ -34,9 +34,10 @@ class ValidateOptions:
     detect_hardware: bool = False
     stdin_filename: str | None = None
     color: bool = False
+    allow_empty: bool = False
 
 
-def _sources(session: CheckSession, options: ValidateOptions, *, allow_empty: bool = False) -> list[Source]:
+def _sources(session: CheckSession, options: ValidateOptions) -> list[Source]:
     paths = list(options.paths)
     sources: list[Source] = []
     if STDIN in paths:
@@ -46,14 +47,21 @@ def _sources(session: CheckSession, options: ValidateOptions, *, allow_empty: bo
         paths = [p for p in paths if p != STDIN]
     if not paths and not sources:
         paths = [d for d in session.loaded_policy.record_dirs if d.is_dir()]
-        if not paths and not allow_empty:  # a pull request may delete the last record (SC411)
-            wanted = ", ".join(str(d) for d in session.loaded_policy.record_dirs)
-            raise ConfigError(
-                f"no paths given and no record directory found ({wanted})",
-                help="Pass files or directories, or set `records:` in your policy.",
-            )
     sources.extend(session.expand(paths))
     return sources
+
+
+def _nothing_checked(session: CheckSession, options: ValidateOptions) -> ConfigError:
+    """A run that found no record at all must not pass: a CI job pointed at the wrong folder
+    (or a pull request that empties or moves the record directory) would go green."""
+    where = ", ".join(str(p) for p in options.paths) or ", ".join(
+        session.display(d) for d in session.loaded_policy.record_dirs
+    )
+    return ConfigError(
+        f"no record files (*.yaml, *.yml) found in {where}",
+        help="Point selectcheck at the directory that holds the records (`records:` in the policy), "
+        "or pass --allow-empty when an empty record set is expected.",
+    )
 
 
 def _exit_code(report: Report, options: ValidateOptions) -> int:
@@ -118,12 +126,15 @@ def run_validate(options: ValidateOptions) -> int:
         from selectcheck.history import resolve_history
 
         history = resolve_history(loaded.root, options.changed_since)
-    sources = _sources(session, options, allow_empty=history is not None)
+    sources = _sources(session, options)
+    found = bool(sources)
     if history is not None and options.changed_since:
         # Only an explicit --changed-since narrows the run; under GitHub Actions the base
         # ref alone turns on the history rules (SC404, SC411) but every record is checked.
         sources = history.filter_sources(sources, session)
     report = session.run(sources, history)
+    if not found and not report.files and not options.allow_empty:
+        raise _nothing_checked(session, options)
     report.fail_on_warnings = options.strict
     _emit(report, options)
     for message in report.internal_errors:

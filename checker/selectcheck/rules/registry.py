@@ -30,6 +30,8 @@ class Finding:
     message: str
     help: str = ""
     at_key: bool = False
+    # Catalog URLs quoted in `message`/`help` that reporters may show as links (Diagnostic.links).
+    links: tuple[str, ...] = ()
 
 
 CheckFunction = Callable[[RecordContext], Iterable[Finding]]
