@@ -190,6 +190,6 @@ def test_version_does_not_import_heavy_modules() -> None:
 def test_markdown_report_draws_each_workload_of_the_examples() -> None:
     result = invoke(["validate", "--format", "markdown", "records/"], REPO)
     assert result.exit_code == 0
-    # 0001 has two workloads, 0002 one, 0003 two: one memory chart each, against the card.
-    assert result.stdout.count("xychart-beta") == 5
+    # 0001 has two workloads, 0002 one, 0003 two, 0004 one: one memory chart each, against the card.
+    assert result.stdout.count("xychart-beta") == 6
     assert "L40S" in result.stdout and "RTX-4090" in result.stdout

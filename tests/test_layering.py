@@ -18,7 +18,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "checker" / "selectcheck"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("pure", ("selectcheck.compute", "selectcheck.errors", "selectcheck.diagnostics", "selectcheck.resources")),
     ("input", ("selectcheck.loader", "selectcheck.model", "selectcheck.explain", "selectcheck.reporters")),
-    ("facts", ("selectcheck.catalog", "selectcheck.schema_check", "selectcheck.policy_loader")),
+    (
+        "facts",
+        ("selectcheck.catalog", "selectcheck.schema_check", "selectcheck.policy_loader", "selectcheck.policy_diff"),
+    ),
     ("analysis", ("selectcheck.analysis", "selectcheck.hardware", "selectcheck.evidence")),
     ("rules", ("selectcheck.rules",)),
     ("pipeline", ("selectcheck.engine", "selectcheck.history")),

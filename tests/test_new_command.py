@@ -184,8 +184,8 @@ def test_short_model_alias_is_written_as_the_repo_id(project: Path) -> None:
 
 
 def test_numbering_continues_after_existing_records(project: Path) -> None:
-    for path in (REPO / "records").glob("*.yaml"):
-        shutil.copy(path, project / "records" / path.name)
+    # the records with the evaluation outputs they cite (records/evals/)
+    shutil.copytree(REPO / "records", project / "records", dirs_exist_ok=True)
     (project / "schemas").mkdir()  # where the example records' modeline points (SC008)
     shutil.copy(REPO / "schemas" / "record.schema.json", project / "schemas")
     highest = max(int(p.name[:4]) for p in (REPO / "records").glob("*.yaml"))
@@ -253,9 +253,13 @@ def test_output_option_writes_where_asked(project: Path) -> None:
     assert _assert_schema_clean(project / "drafts" / "0001-here.yaml")["id"] == "MSR-0001"
 
 
+# The highest number of the example records, which _team_project puts in decisions/team-a/.
+EXAMPLES_HIGHEST = max(int(p.name[:4]) for p in (REPO / "records").glob("*.yaml"))
+
+
 def _team_project(tmp_path: Path) -> Path:
     """The issue's layout: records in team folders under `decisions/`, the schema vendored,
-    and the three example records (MSR-0001 to MSR-0003) in `decisions/team-a/`."""
+    and the example records (MSR-0001 up to EXAMPLES_HIGHEST) in `decisions/team-a/`."""
     (tmp_path / ".selectcheck.yaml").write_text("policy_version: 1\nrecords: [decisions]\n", "utf-8")
     (tmp_path / "schemas").mkdir()
     shutil.copy(REPO / "schemas" / "record.schema.json", tmp_path / "schemas")
@@ -275,17 +279,19 @@ def _number_of(name: str) -> int:
 
 
 def test_output_with_a_free_number_takes_that_number(tmp_path: Path) -> None:
+    # The issue's case: one past the next number, which `new` used to ignore.
     project = _team_project(tmp_path)
-    output = "decisions/team-a/0005-x.yaml"
+    number = f"{EXAMPLES_HIGHEST + 2:04d}"
+    output = f"decisions/team-a/{number}-x.yaml"
     result = _new(project, "Triage", "--task", "code", "--model", CODER, "--gpu", "L4", "-o", output)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "created decisions/team-a/0005-x.yaml (MSR-0005)\n"
-    path = project / "decisions" / "team-a" / "0005-x.yaml"
+    assert result.stdout == f"created {output} (MSR-{number})\n"
+    path = project / output
     data = _assert_schema_clean(path)
-    assert data["id"] == "MSR-0005"
+    assert data["id"] == f"MSR-{number}"
     assert path.read_text("utf-8").startswith("# yaml-language-server: $schema=../../schemas/record.schema.json\n")
     # Neither the id and the file name (SC408) nor the modeline (SC008) draw a finding.
-    assert _codes(project, "decisions/team-a/0005-x.yaml") == ["SC201"]
+    assert _codes(project, output) == ["SC201"]
 
 
 @pytest.mark.parametrize(
@@ -301,19 +307,20 @@ def test_output_with_a_taken_number_is_refused_naming_the_holder(tmp_path: Path,
     result = _new(project, "Clash", "--task", "code", "-o", output)
     assert result.exit_code == 2
     assert f"is taken: {holder} has it" in result.stderr
-    assert "the next is 0004" in result.stderr
+    assert f"the next is {EXAMPLES_HIGHEST + 1:04d}" in result.stderr
     assert sorted(project.rglob("*.y*ml")) == before
 
 
 def test_a_number_held_only_by_an_id_is_taken_too(tmp_path: Path) -> None:
     project = _team_project(tmp_path)
-    moved = project / "decisions" / "team-a" / "0009-moved.yaml"
-    (project / "decisions" / "team-a" / "0002-support-bot.yaml").rename(moved)  # id MSR-0002, file 0009
-    result = _new(project, "Clash", "--task", "code", "-o", "decisions/team-b/0002-y.yaml")
-    assert result.exit_code == 2
-    assert "decisions/team-a/0009-moved.yaml (MSR-0002) has it" in result.stderr
-    result = _new(project, "Clash", "--task", "code", "-o", "decisions/team-b/0009-y.yaml")
-    assert result.exit_code == 2 and "decisions/team-a/0009-moved.yaml (MSR-0002) has it" in result.stderr
+    number = f"{EXAMPLES_HIGHEST + 5:04d}"
+    moved = project / "decisions" / "team-a" / f"{number}-moved.yaml"
+    (project / "decisions" / "team-a" / "0002-support-bot.yaml").rename(moved)  # id MSR-0002
+    holder = f"decisions/team-a/{number}-moved.yaml (MSR-0002) has it"
+    # Number 2 is held by the id only, and the file's number by the name only.
+    for taken in ("0002", number):
+        result = _new(project, "Clash", "--task", "code", "-o", f"decisions/team-b/{taken}-y.yaml")
+        assert result.exit_code == 2 and holder in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -335,18 +342,20 @@ def test_numbering_counts_records_in_nested_folders(tmp_path: Path) -> None:
     project = _team_project(tmp_path)
     result = _new(project, "Next", "--task", "code", "--model", CODER)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "created decisions/0004-next.yaml (MSR-0004)\n"
+    number = f"{EXAMPLES_HIGHEST + 1:04d}"
+    assert result.stdout == f"created decisions/{number}-next.yaml (MSR-{number})\n"
 
 
 def test_numbering_follows_no_link_but_counts_its_name(tmp_path: Path) -> None:
     project = _team_project(tmp_path)
     outside = tmp_path.parent / f"{tmp_path.name}-outside.yaml"
     outside.write_text("id: MSR-0099\n", encoding="utf-8")
-    (project / "decisions" / "team-a" / "0007-linked.yaml").symlink_to(outside)
+    linked = EXAMPLES_HIGHEST + 3
+    (project / "decisions" / "team-a" / f"{linked:04d}-linked.yaml").symlink_to(outside)
     result = _new(project, "Next", "--task", "code", "--model", CODER)
     assert result.exit_code == 0, result.stderr
-    # 7 from the link's name, not 99 from behind it.
-    assert result.stdout == "created decisions/0008-next.yaml (MSR-0008)\n"
+    # The number in the link's name counts; the 99 behind it is never read.
+    assert result.stdout == f"created decisions/{linked + 1:04d}-next.yaml (MSR-{linked + 1:04d})\n"
 
 
 def test_output_must_be_a_yaml_file(project: Path) -> None:

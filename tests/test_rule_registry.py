@@ -51,7 +51,7 @@ def test_policy_reads_in_a_rule_module_are_declared(rule: object) -> None:
 
 
 def test_input_checks_are_fixed_and_unwaivable() -> None:
-    for code in ("SC001", "SC002", "SC003", "SC004", "SC005"):
+    for code in ("SC001", "SC002", "SC003", "SC004", "SC005", "SC009"):
         info = all_rules()[code].info
         assert not info.configurable and not info.waivable
     assert all(not r.info.waivable for r in RULES if r.code.startswith("SC0"))
@@ -61,5 +61,5 @@ def test_input_checks_are_fixed_and_unwaivable() -> None:
 def test_stages_are_what_the_pipeline_emits() -> None:
     stage_of = {r.code: r.stage for r in RULES}
     assert {c for c, s in stage_of.items() if s is Stage.LOADER} == {"SC001", "SC004", "SC005"}
-    assert {c for c, s in stage_of.items() if s is Stage.GIT} == {"SC404", "SC411"}
+    assert {c for c, s in stage_of.items() if s is Stage.GIT} == {"SC009", "SC404", "SC411"}
     assert all((r.check is None) == (r.stage in (Stage.LOADER, Stage.SCHEMA, Stage.GIT, Stage.WAIVERS)) for r in RULES)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime
 import os
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -37,6 +38,9 @@ from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, LoadLimits, load_bytes, load_path
 from selectcheck.loader.files import RECORD_SUFFIXES
 from selectcheck.loader.yaml_loader import join_pointer
+from selectcheck.policy_diff import PolicyChange, loosened
+from selectcheck.policy_loader import load_policy
+from selectcheck.rules.registry import all_rules
 
 if TYPE_CHECKING:
     from selectcheck.engine import CheckSession, Source
@@ -205,11 +209,72 @@ class History:
     # ---- SC404 / SC411 ----------------------------------------------------------------------
     def findings(self, session: CheckSession) -> dict[str, GitFile]:
         """SC404 and SC411 findings for every changed record of the record directories,
-        whether or not it is among the checked files, by the file's display path."""
+        whether or not it is among the checked files, and SC009 for a policy that loosens
+        the base revision's, by the file's display path."""
         try:
-            return _Checker(self, session).run()
+            files = _Checker(self, session).run()
+            for change_file in self.policy_findings(session):
+                files.setdefault(change_file.doc.path, GitFile(change_file.doc)).diagnostics.extend(
+                    change_file.diagnostics
+                )
+            return files
         finally:
             self.repo.close()
+
+    def policy_findings(self, session: CheckSession) -> list[GitFile]:
+        """SC009 for every way the effective policy loosens the base revision's. The base
+        policy is loaded from a temporary copy of the base revision's YAML and TOML files
+        (outside the record directories); nothing is checked out."""
+        head = session.loaded_policy
+        excluded = [f"{self._relative(d)}/" for d in head.record_dirs if self._relative(d)]
+        listing = _Git(self.repo).check("ls-tree", "-r", "-z", "--name-only", self.merge_base)
+        wanted = [
+            p
+            for p in listing.split("\0")
+            if p.endswith((".yaml", ".yml", ".toml")) and not any(p.startswith(e) for e in excluded)
+        ]
+        blobs = self.base_documents(wanted)
+        with tempfile.TemporaryDirectory(prefix="selectcheck-base-") as directory:
+            copy = Path(directory).resolve()
+            for path, content in blobs.items():
+                target = copy / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            cwd = copy / (self._relative(Path.cwd()) or ".")
+            cwd.mkdir(parents=True, exist_ok=True)
+            config = self._relative(head.sources[0]) if head.sources else None
+            explicit = copy / config if config and (copy / config).is_file() else None
+            try:
+                base = load_policy(explicit, cwd, root=copy)
+            except ConfigError:
+                return []  # the base's own policy was broken: nothing to compare with
+            defaults = {code: r.info.default_severity.value for code, r in all_rules().items()}
+            changes = loosened(base, head, defaults)
+        return [self._policy_finding(session, change) for change in changes]
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.worktree).as_posix().strip(".")
+        except ValueError:
+            return ""
+
+    def _policy_finding(self, session: CheckSession, change: PolicyChange) -> GitFile:
+        sources = [p for p in session.loaded_policy.sources if self._relative(p)]
+        documents = [load_path(p, session.display(p)) for p in sources if p.suffix in (".yaml", ".yml")]
+        # The file that sets it, else the project's own policy file, else (the pull request
+        # deleted it) the name the project's policy has by default.
+        fallback = LoadedDocument(session.display(sources[0]) if sources else ".selectcheck.yaml", "", None, None)
+        doc = next((d for d in documents if _has(d.data, change.pointer)), None) or next(iter(documents), fallback)
+        diag = session.diagnostic(
+            "SC009",
+            doc,
+            doc.locate(change.pointer),
+            change.pointer,
+            f"the policy loosens the checks against {self.base_label}: {change.message}",
+            "Revert the policy change in this pull request, or land it on its own with reviewers' approval: "
+            "a weaker policy fails the check until it is part of the base revision.",
+        )
+        return GitFile(doc, [diag])
 
     def record_paths(self, session: CheckSession) -> dict[str, str]:
         """The changes inside the configured record directories."""
@@ -474,6 +539,14 @@ class _Checker:
     ) -> None:
         diag = self.session.diagnostic(code, doc, span or doc.locate(pointer), pointer, message, help)
         self.files.setdefault(doc.path, GitFile(doc)).diagnostics.append(diag)
+
+
+def _has(data: Any, pointer: str) -> bool:
+    for token in pointer.strip("/").split("/"):
+        if not isinstance(data, dict) or token not in data:
+            return False
+        data = data[token]
+    return True
 
 
 def _get(data: Any, key: str) -> Any:

@@ -42,11 +42,11 @@ class LoadedPolicy:
     catalog_files: dict[str, tuple[Path, ...]]
 
 
-def discover_config(start: Path) -> Path | None:
-    """The nearest config from `start` upward, never above the git repository's root (a
-    config outside the repository is not the project's). A config that is a symbolic link is
-    refused: a pull request could point it anywhere."""
-    top = next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
+def discover_config(start: Path, top: Path | None = None) -> Path | None:
+    """The nearest config from `start` upward, never above `top` or the git repository's root
+    (a config outside the repository is not the project's). A config that is a symbolic link
+    is refused: a pull request could point it anywhere."""
+    top = top or next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
     for directory in (start, *start.parents):
         for name in CONFIG_NAMES:
             candidate = directory / name
@@ -210,17 +210,19 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_policy(explicit: Path | None = None, cwd: Path | None = None) -> LoadedPolicy:
+def load_policy(explicit: Path | None = None, cwd: Path | None = None, root: Path | None = None) -> LoadedPolicy:
+    """The effective policy for a run in `cwd`; `root`, when given, is the project root (the
+    git stage loads the base revision's policy from a copy of its files)."""
     cwd = (cwd or Path.cwd()).resolve()
     if explicit is not None:
         explicit = (cwd / explicit).resolve()
         if not explicit.is_file():
             raise ConfigError(f"policy file not found: {explicit}", help="Check the --policy path.")
         config = explicit
-        root = _project_root(cwd)
+        root = root or _project_root(cwd)
     else:
-        config = discover_config(cwd) or DEFAULT_POLICY
-        root = config.parent if config != DEFAULT_POLICY else _project_root(cwd)
+        config = discover_config(cwd, root) or DEFAULT_POLICY
+        root = config.parent if config != DEFAULT_POLICY else (root or _project_root(cwd))
     reader = _Reader(root)
     raw = reader.read_chain(config)
     try:

@@ -12,7 +12,7 @@ import click
 
 from selectcheck.analysis.context import RunOptions
 from selectcheck.diagnostics import Report, Severity
-from selectcheck.engine import CheckSession, Selection, Source
+from selectcheck.engine import MAX_RECORD_BYTES, CheckSession, Selection, Source
 from selectcheck.errors import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, ConfigError
 from selectcheck.policy_loader import load_policy
 from selectcheck.reporters import renderer
@@ -43,7 +43,8 @@ def _sources(session: CheckSession, options: ValidateOptions) -> list[Source]:
     if STDIN in paths:
         if paths.count(STDIN) > 1:
             raise ConfigError("`-` (stdin) can be given only once")
-        sources.append(Source(options.stdin_filename or "<stdin>", None, sys.stdin.buffer.read()))
+        # Read one byte past the limit: the loader reports an oversized input as SC005.
+        sources.append(Source(options.stdin_filename or "<stdin>", None, sys.stdin.buffer.read(MAX_RECORD_BYTES + 1)))
         paths = [p for p in paths if p != STDIN]
     if not paths and not sources:
         paths = [d for d in session.loaded_policy.record_dirs if d.is_dir()]

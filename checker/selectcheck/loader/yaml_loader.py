@@ -154,6 +154,12 @@ class LoadedDocument:
             return FILE_START
         return self._node_span(node)
 
+    def scalar_text(self, pointer: str) -> str | None:
+        """The scalar at `pointer` exactly as written (`71.20` keeps its trailing zero, which
+        says how precisely the number was stated); None when it is not a scalar."""
+        node, _, complete = self._walk(pointer)
+        return node.value if complete and isinstance(node, yaml.ScalarNode) else None
+
     def _node_span(self, node: yaml.Node) -> Span:
         start, end = node.start_mark, node.end_mark
         if isinstance(node, yaml.ScalarNode) or start.line == end.line:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from selectcheck.analysis.context import RecordContext
 from selectcheck.analysis.evidence import cited_scores, suggest_benchmark
+from selectcheck.analysis.sources import resolve_score
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -50,8 +51,8 @@ def unknown_benchmark(ctx: RecordContext) -> Iterator[Finding]:
     for index in range(len(ctx.record.candidates)):
         for cited in cited_scores(ctx, index):
             score = cited.score
-            if cited.entry is not None or score.n is not None:
-                continue
+            if cited.entry is not None or resolve_score(ctx, cited).n is not None:
+                continue  # the catalog, the record or the cited results file gives n
             if score.stderr is not None or score.ci95 is not None:
                 continue  # a floor can still be computed from the stated uncertainty
             suggestion = suggest_benchmark(ctx.catalog.benchmarks, cited.key)

@@ -19,6 +19,7 @@ from selectcheck.analysis.evidence import (
     task_benchmarks,
     task_minimums,
 )
+from selectcheck.analysis.sources import paired_own_evaluation, provenance
 from selectcheck.compute.license_terms import declared_license, evaluate_license, is_denied
 from selectcheck.rules.registry import Finding, rule
 
@@ -163,7 +164,11 @@ def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
                 continue
             verdict, _ = compare(ctx, mine, theirs)
             if verdict is not None:
-                compared.append((f"{mine.name} {fmt(mine.value)} vs {fmt(theirs.value)}", verdict))
+                label = f"{mine.name} {fmt(mine.value)} vs {fmt(theirs.value)}{provenance(ctx, mine, theirs)}"
+                compared.append((label, verdict))
+        paired = paired_own_evaluation(ctx, chosen.model, candidate.model)
+        if paired is not None and paired.significant and paired.difference > 0:
+            continue  # the per-item own evaluation shows the chosen model is better
         own = False
         if evaluation is not None:
             verdict, _ = compare_own_evaluation(ctx, chosen.model, candidate.model)

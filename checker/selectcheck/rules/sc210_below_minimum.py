@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.analysis.evidence import fmt, fmt_points, raw_value, score_on, task_minimums
+from selectcheck.analysis.sources import provenance, resolve_score
 from selectcheck.compute.noise import wilson_interval
 from selectcheck.rules.registry import Finding, rule
 
@@ -84,7 +85,7 @@ def below_minimum(ctx: RecordContext) -> Iterator[Finding]:
             f"{fmt_points(minimum.minimum - value)} points short"
         )
         entry = cited.entry
-        n = cited.score.n or (entry.n if entry is not None else None)
+        n = resolve_score(ctx, cited).n or (entry.n if entry is not None else None)
         if n is not None and (entry is None or entry.scale == "proportion") and 0 <= value <= 100:
             confidence = ctx.policy.confidence
             lo, hi = wilson_interval(value / 100.0, n, confidence)
@@ -92,6 +93,7 @@ def below_minimum(ctx: RecordContext) -> Iterator[Finding]:
                 f"; at n={n:,} its {confidence * 100:g}% interval is "
                 f"[{fmt_points(100 * lo)}, {fmt_points(100 * hi)}]"
             )
+        message += provenance(ctx, cited)
         yield Finding(
             f"{cited.pointer}/value",
             message,
