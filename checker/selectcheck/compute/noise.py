@@ -531,8 +531,8 @@ class GapVerdict:
         if self.method == "mcnemar" and self.discordant is not None:
             only_a, only_b = self.discordant
             extras.append(
-                f"ρ={self.correlation:g} implies {only_a} and {only_b} items only one model got "
-                f"right; {self.test}, {format_p_value(self.p_value)}"
+                f"ρ={self.correlation:g} leaves {only_a} vs {only_b} items that only one of the two "
+                f"models got right; {self.test}, {format_p_value(self.p_value)}"
             )
         elif self.method != "normal":
             extras.append(f"{self.test}, {format_p_value(self.p_value)}")
