@@ -21,13 +21,13 @@ from selectcheck.compute.noise import (
     fisher_exact_p,
     gap_verdict,
     implied_discordant,
-    mcnemar_exact_p,
     min_discordant,
     min_n_for_gap,
     own_evaluation_verdict,
     wilson_interval,
     z_value,
 )
+from selectcheck.compute.paired import mcnemar_exact_p
 
 
 def floor_at(p_a: float, p_b: float, n: int, **kwargs: object) -> float:

@@ -294,12 +294,6 @@ def test_infeasible_correlations_are_rejected_on_a_grid() -> None:
         noise.gap_verdict(Score(100 * p_a), Score(100 * p_b), n=500, correlation=high)  # feasible: no error
 
 
-def test_exact_mcnemar_matches_statsmodels() -> None:
-    for only_a, only_b in itertools.product(range(0, 31, 3), range(0, 31, 4)):
-        reference = mcnemar([[50, only_a], [only_b, 50]], exact=True).pvalue
-        assert noise.mcnemar_exact_p(only_a, only_b) == pytest.approx(reference, rel=1e-12, abs=1e-300)
-
-
 @pytest.mark.parametrize("confidence", CONFIDENCES)
 def test_paired_verdict_is_mcnemar_on_the_implied_table(confidence: float) -> None:
     alpha = 1 - confidence

@@ -63,6 +63,8 @@ from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Literal
 
+from selectcheck.compute.paired import mcnemar_exact_p
+
 __all__ = [
     "BOSCHLOO_MAX_N",
     "DEFAULT_CONFIDENCE",
@@ -83,7 +85,6 @@ __all__ = [
     "format_p_value",
     "gap_verdict",
     "implied_discordant",
-    "mcnemar_exact_p",
     "min_discordant",
     "min_n_for_gap",
     "newcombe_interval",
@@ -391,19 +392,6 @@ def fisher_exact_p(x_a: int, n_a: int, x_b: int, n_b: int) -> float:
             if value < 1e-20 * peak:
                 break
     return min(1.0, total)
-
-
-def mcnemar_exact_p(only_a: int, only_b: int) -> float:
-    """Two-sided p-value of the exact McNemar test: of the b + c discordant items (only one
-    model right), b ~ Binomial(b + c, 1/2) if the models are equally good."""
-    if only_a < 0 or only_b < 0:
-        raise ValueError("discordant counts must be non-negative")
-    m = only_a + only_b
-    if m == 0:
-        return 1.0
-    k = min(only_a, only_b)
-    tail = sum(math.exp(_log_choose(m, i) - m * math.log(2.0)) for i in range(k + 1))
-    return min(1.0, 2.0 * tail)
 
 
 def min_discordant(confidence: float = DEFAULT_CONFIDENCE) -> int:

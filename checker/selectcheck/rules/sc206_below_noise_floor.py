@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from string import Template
 
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import claims
 from selectcheck.compute import noise
-from selectcheck.rules.context import RecordContext
 from selectcheck.rules.registry import Finding, rule
 
 # The numbers the explanation and the examples quote are computed here, from the code that
@@ -57,6 +58,10 @@ _EXPLANATION = Template("""
       unconditional test (up to $boschloo items per score; Fisher's exact test above). At
       n=5, 3/5 against 0/5 is noise (Boschloo p = $tiny_p), though the normal
       approximation's floor of $tiny_normal points would call the 60-point gap meaningful.
+
+    An own-evaluation claim whose two models both have per-item files
+    (`own_evaluation.samples`) over the same items is judged item by item instead: the
+    exact McNemar test for pass/fail items, the paired t-test for graded ones.
 
     Leaderboard-normalised scores scale the floor by 1/(1 − chance). One finding per claim
     whose lead does not clear the floor, at the reason, with the gap, n, the floor, the
@@ -121,13 +126,13 @@ _PASSING = Template("""
     code="SC206",
     name="below-noise-floor",
     severity="error",
+    options=("confidence",),
     summary="a benchmark or own-evaluation reason rests on a gap smaller than the noise floor",
     explanation=_EXPLANATION,
     failing=_FAILING,
     passing=_PASSING,
 )
 def below_noise_floor(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import claims
 
     for claim in claims(ctx):
         if claim.outcome in ("noise", "invalid"):

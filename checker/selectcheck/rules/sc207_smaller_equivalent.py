@@ -9,9 +9,24 @@ from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING
 
+from selectcheck.analysis.candidates import fits_all_workloads, parameter_count
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.analysis.evidence import (
+    claims,
+    compare,
+    compare_own_evaluation,
+    equivalence,
+    equivalence_own_evaluation,
+    fmt,
+    raw_value,
+    score_on,
+    task_benchmarks,
+    task_minimums,
+)
+from selectcheck.analysis.sources import paired_own_evaluation, provenance
 from selectcheck.compute import noise
+from selectcheck.compute.license_terms import declared_license, evaluate_license, is_denied
 from selectcheck.model.policy import DEFAULT_EQUIVALENCE_MARGIN, DEFAULT_EQUIVALENCE_MARGINS
-from selectcheck.rules.context import RecordContext
 from selectcheck.rules.registry import Finding, rule
 
 if TYPE_CHECKING:
@@ -31,8 +46,6 @@ def _params(count: float) -> str:
 
 
 def _license_passes(ctx: RecordContext, candidate: Candidate) -> bool:
-    from selectcheck.compute.license_terms import declared_license, evaluate_license, is_denied
-
     expression = declared_license(candidate.license, candidate.license_name)
     if expression is None:
         return False
@@ -45,8 +58,6 @@ def _license_passes(ctx: RecordContext, candidate: Candidate) -> bool:
 
 
 def _under_a_minimum(ctx: RecordContext, index: int) -> bool:
-    from selectcheck.analysis.evidence import raw_value, score_on, task_minimums
-
     for minimum in task_minimums(ctx):
         cited = score_on(ctx, index, minimum.benchmark)
         if cited is not None and raw_value(cited) < minimum.minimum:
@@ -177,6 +188,15 @@ class _Comparison:
     code="SC207",
     name="smaller-equivalent",
     severity="warning",
+    options=(
+        "confidence",
+        "equivalence.margin",
+        "equivalence.margins",
+        "tasks",
+        "vram.headroom",
+        "licenses.deny",
+        "licenses.allow",
+    ),
     summary=(
         "a smaller candidate that fits the hardware and license is shown equivalent (TOST within the "
         "policy's margin) on the task's evidence and significantly worse on none of it (the golden "
@@ -187,19 +207,6 @@ class _Comparison:
     passing=_PASSING,
 )
 def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.candidates import fits_all_workloads, parameter_count
-    from selectcheck.analysis.evidence import (
-        chosen_index,
-        claims,
-        compare,
-        compare_own_evaluation,
-        equivalence,
-        equivalence_own_evaluation,
-        fmt,
-        score_on,
-        task_benchmarks,
-    )
-
     chosen_at = chosen_index(ctx)
     wanted = task_benchmarks(ctx)
     if chosen_at is None or wanted is None:
@@ -230,8 +237,11 @@ def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
                 continue
             verdict, _ = compare(ctx, mine, theirs)
             if verdict is not None and verdict.significant is not None:
-                label = f"{mine.name} {fmt(mine.value)} vs {fmt(theirs.value)}"
+                label = f"{mine.name} {fmt(mine.value)} vs {fmt(theirs.value)}{provenance(ctx, mine, theirs)}"
                 compared.append(_Comparison(label, verdict, equivalence(ctx, mine, theirs)))
+        paired = paired_own_evaluation(ctx, chosen.model, candidate.model)
+        if paired is not None and paired.significant and paired.difference > 0:
+            continue  # the per-item own evaluation shows the chosen model is better
         if evaluation is not None:
             verdict, _ = compare_own_evaluation(ctx, chosen.model, candidate.model)
             if verdict is not None and verdict.significant is not None:
