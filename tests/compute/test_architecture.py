@@ -142,7 +142,7 @@ HF_COUNTS = json.loads((CONFIGS.parent.parent / "data" / "hf-parameter-counts.js
 @pytest.mark.parametrize("model_id", sorted(HF_COUNTS["parameters"]))
 def test_every_catalog_model_counts_like_transformers(model_id: str, catalog: Catalog) -> None:
     """transformers' own count (sum of p.numel() of the model built from the catalog config on
-    the meta device: benchmarks/vram_simulate.py params) equals ours, to the unit."""
+    the meta device: tools/calibration/vram_simulate.py params) equals ours, to the unit."""
     entry = catalog.models.get(model_id)
     assert entry is not None
     assert count_parameters(entry.architecture()) == HF_COUNTS["parameters"][model_id]

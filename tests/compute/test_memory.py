@@ -21,9 +21,7 @@ from selectcheck.compute.memory import (
     estimate_memory,
     kv_cache_bytes,
     kv_cache_bytes_per_token,
-    suggest_fix,
     usable_bytes,
-    vllm_fit,
     weight_bytes,
     workload_budget_bytes,
 )
@@ -269,56 +267,3 @@ def test_usable_bytes() -> None:
     assert workload_budget_bytes(1000, 0.05, "transformers") == 950
     with pytest.raises(ValueError):
         usable_bytes(100, 1.0)
-
-
-def test_vllm_fit() -> None:
-    serving = MemoryWorkload(engine="vllm", context_length=8192, batch_size=8)
-    fit = vllm_fit(serving, H100, LLAMA8)
-    assert fit.fits
-    assert fit.share_bytes == int(H100 * 0.9)
-    assert fit.kv_needed_bytes == 8 * 8192 * 131_072
-    assert fit.kv_available_bytes > fit.kv_needed_bytes
-    assert fit.kv_tokens_available == fit.kv_available_bytes // 131_072
-    too_much = vllm_fit(serving.replace(batch_size=64, context_length=131_072), H100, LLAMA8)
-    assert not too_much.fits
-    small_card = vllm_fit(serving, L4, LLAMA8)
-    assert not small_card.fits  # 16 GB of weights + 8.6 GB KV on a 24 GB card
-
-
-def test_suggest_fix_prefers_gradient_checkpointing() -> None:
-    lora = MemoryWorkload(mode="lora", context_length=2048)
-    budget = usable_bytes(L4 * 2, 0.05)  # ~46 GB: LoRA without checkpointing (~43 GB) fits
-    assert suggest_fix(lora, budget, LLAMA8) is None
-    tight = usable_bytes(30 * 10**9, 0.0)
-    fix = suggest_fix(lora, tight, LLAMA8)
-    assert fix is not None and fix.kind == "gradient-checkpointing"
-    assert fix.workload.gradient_checkpointing and fix.total_bytes <= tight
-    assert "gradient checkpointing" in fix.message and "GB" in fix.message
-
-
-def test_suggest_fix_quantises_or_changes_gpu() -> None:
-    serve = MemoryWorkload(context_length=4096)
-    budget = 15 * 10**9  # 16 GB of bf16 weights cannot fit
-    fix = suggest_fix(serve, budget, LLAMA8)
-    assert fix is not None and fix.kind == "precision"
-    assert fix.workload.precision == "int8"  # the largest quantised precision that fits
-    assert fix.total_bytes <= budget
-    # nothing but a bigger GPU helps a full fine-tune of 8B on 24 GB at this budget
-    full = MemoryWorkload(mode="full-finetune", precision="mixed", context_length=2048)
-    gpus = [("L4", L4), ("H100-80GB", H100), ("H200", 143_771 * 1024 * 1024)]
-    fix = suggest_fix(full, usable_bytes(10**9, 0), LLAMA8, gpus=gpus)
-    assert fix is None
-    assert suggest_fix(full, usable_bytes(L4, 0.05), LLAMA8, gpus=gpus) is None
-    fix = suggest_fix(full, usable_bytes(L4, 0.05), LLAMA8, gpus=[*gpus, ("B200", 192 * 10**9)])
-    assert fix is not None and fix.kind == "gpu" and fix.gpu == "B200"
-    assert fix.workload == full and "B200" in fix.message
-
-
-def test_suggest_fix_picks_the_smallest_gpu_that_fits() -> None:
-    serve = MemoryWorkload(context_length=131_072, batch_size=2)
-    gpus = [("H200", 143_771 * 1024 * 1024), ("L4", L4), ("H100-80GB", H100)]
-    est = estimate_memory(serve, LLAMA8)
-    assert est.total_bytes > usable_bytes(H100, 0.05)
-    fix = suggest_fix(serve, 10**9, LLAMA8, gpus=gpus)
-    # quantisation / shorter context are tried before the GPU; a 1 GB budget rules them out
-    assert fix is not None and fix.kind == "gpu" and fix.gpu == "H200"

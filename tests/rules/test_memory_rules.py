@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 import yaml
 
-from selectcheck.analysis.candidates import memory_workload, with_article
+from selectcheck.analysis.candidates import memory_workload
 from selectcheck.catalog import Catalog
 from selectcheck.compute.memory import estimate_memory, workload_budget_bytes
 from selectcheck.loader import load_bytes
 from selectcheck.model.policy import Policy
 from selectcheck.model.record import Record
 from selectcheck.rules.context import ProjectIndex, RecordContext, RunOptions
+from selectcheck.rules.memory_advice import with_article
 from selectcheck.rules.registry import Finding, all_rules
 from selectcheck.schema_check import check_schema
 from tests.conftest import invoke

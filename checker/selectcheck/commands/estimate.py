@@ -328,7 +328,8 @@ def _text_report(
     headroom: float,
     max_context: tuple[int, str] | None,
 ) -> str:
-    from selectcheck.compute.memory import VLLM_GPU_MEMORY_UTILIZATION, suggest_fix, usable_bytes
+    from selectcheck.compute.memory import VLLM_GPU_MEMORY_UTILIZATION, estimate_memory, usable_bytes
+    from selectcheck.rules.memory_advice import suggest_fix
 
     lines = [f"{name or 'model'}: {result.parameters:,} parameters", _settings(workload), ""]
     total = result.total_bytes
@@ -379,7 +380,14 @@ def _text_report(
         else:
             lines.append(head + f"does not fit, {_gb(total - budget)} over.")
             cards = [(g.id, g.total_bytes()) for g in catalog.gpus if g.total_bytes() > card.total_bytes]
-            fix = suggest_fix(workload, budget, architecture, parameters, gpus=cards, headroom=headroom)
+            trials: dict[MemoryWorkload, MemoryEstimate] = {workload: result}
+
+            def estimate_of(trial: MemoryWorkload) -> MemoryEstimate:
+                if trial not in trials:
+                    trials[trial] = estimate_memory(trial, architecture, parameters)
+                return trials[trial]
+
+            fix = suggest_fix(workload, result, budget, estimate_of, gpus=cards, headroom=headroom)
             lines.append(f"  fix: {fix.message}" if fix else "  fix: no single change the estimator knows fits.")
         lines.append("")
 

@@ -50,15 +50,13 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def vram_tight(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.candidates import (
+    from selectcheck.analysis.candidates import chosen_fits, chosen_index, record_workload_memory
+    from selectcheck.rules.memory_advice import (
         approximation_note,
         budget_phrase,
-        chosen_fits,
-        chosen_index,
         fix_help,
         format_gb,
         largest_part_phrase,
-        record_workload_memory,
     )
 
     record_workload_memory(ctx)

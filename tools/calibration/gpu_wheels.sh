@@ -2,9 +2,9 @@
 # Fetch, here, the runtime dependencies of selectcheck that the GPU machine's image lacks
 # (it has torch, transformers, peft, click, PyYAML, nvidia-ml-py and pytest, and no network),
 # as CPython 3.12 manylinux wheels in .whl/, which git ignores. The device run carries the
-# folder: see benchmarks/gpu_check.sh. The versions are those of the environment this runs in.
+# folder: see tools/calibration/gpu_check.sh. The versions are those of the environment this runs in.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo '/.whl/' >>.git/info/exclude
 python=${PYTHON:-.venv/bin/python}
 pins=$("$python" - <<'PY'

@@ -1,25 +1,16 @@
-"""The caching-allocator model behind benchmarks/vram_simulate.py (pure Python, no torch)."""
+"""The caching-allocator model behind tools/calibration/vram_simulate.py (pure Python, no torch)."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-
 import pytest
-
-from tests.conftest import REPO
+from tools.calibration.caching_allocator import CachingAllocator
 
 MiB = 1 << 20
 
 
 @pytest.fixture(scope="module")
-def allocator_class() -> Iterator[type]:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from caching_allocator import CachingAllocator
-    finally:
-        sys.path.pop(0)
-    yield CachingAllocator
+def allocator_class() -> type:
+    return CachingAllocator
 
 
 def test_small_requests_round_to_512_bytes_in_2_mib_segments(allocator_class: type) -> None:

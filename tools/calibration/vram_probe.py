@@ -1,7 +1,7 @@
 """Measure real GPU memory of LLM architectures (random weights, no download).
 
 A copy of ../shared/tools/vram_probe.py, which measured tests/data/vram-h200-transformers.jsonl,
-so that the probe travels with the repository to a GPU machine (benchmarks/gpu_check.sh).
+so that the probe travels with the repository to a GPU machine (tools/calibration/gpu_check.sh).
 One addition: PLAN, a JSON object {model: [[inference lengths], [training modes]]}, chooses
 what to measure instead of the built-in list. Its models are the built-in ones or any catalog
 id or alias (policy/catalog/models.yaml gives the config); a length "b4x8192" is batch 4 of
@@ -116,7 +116,7 @@ def planned():
     if not plan:
         return MODELS
     catalog = {}
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policy", "catalog", "models.yaml")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "policy", "catalog", "models.yaml")
     if os.path.exists(path):
         import yaml
 

@@ -29,9 +29,9 @@ tests/data/vram-simulated-h200.jsonl. Needs torch, transformers and peft (not pr
 dependencies)::
 
     pip install torch transformers peft pyyaml
-    python benchmarks/vram_simulate.py validate
-    python benchmarks/vram_simulate.py grid --kind infer llama-3.2-1b qwen3-8b > rows.jsonl
-    python benchmarks/vram_simulate.py params > tests/data/hf-parameter-counts.json
+    python tools/calibration/vram_simulate.py validate
+    python tools/calibration/vram_simulate.py grid --kind infer llama-3.2-1b qwen3-8b > rows.jsonl
+    python tools/calibration/vram_simulate.py params > tests/data/hf-parameter-counts.json
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from torch.utils._pytree import tree_leaves
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from caching_allocator import CachingAllocator
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 MEASURED = REPO / "tests" / "data" / "vram-h200-transformers.jsonl"
 PROBE_CONFIGS = REPO / "tests" / "fixtures" / "configs"
 CATALOG = REPO / "policy" / "catalog" / "models.yaml"
