@@ -15,6 +15,9 @@ from tests.conftest import REPO, CliResult, invoke
 LLAMA8 = "meta-llama/Llama-3.1-8B-Instruct"
 PARTS = ["weights", "kv_cache", "activations", "gradients", "optimizer", "overhead"]
 TOP_KEYS = ["model", "parameters", "workload", "parts", "total_bytes", "per_gpu_bytes", "usable_bytes", "fits"]
+# DESIGN §10 adds these after the keys of §5, for every engine.
+ADDED_KEYS = ["overhead_parts", "host_bytes"]
+OVERHEAD_PARTS = ["cuda_context", "workspace", "allocator_reserve", "multi_gpu_communication"]
 
 
 def _estimate(tmp_path: Path, *args: str) -> CliResult:
@@ -30,7 +33,10 @@ def _json(tmp_path: Path, *args: str) -> dict[str, Any]:
 
 def test_json_shape_keys_and_types(tmp_path: Path) -> None:
     data = _json(tmp_path, LLAMA8, "--context", "8192", "--batch", "2")
-    assert list(data) == TOP_KEYS
+    assert list(data) == TOP_KEYS + ADDED_KEYS
+    assert list(data["overhead_parts"]) == OVERHEAD_PARTS
+    assert sum(data["overhead_parts"].values()) == data["parts"]["overhead"]
+    assert data["host_bytes"] == 0
     assert data["model"] == LLAMA8
     assert data["parameters"] == 8_030_261_248
     assert list(data["parts"]) == PARTS

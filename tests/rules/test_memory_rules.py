@@ -220,11 +220,16 @@ def test_sc101_parameters_only_says_what_is_approximated(catalog: Catalog) -> No
     assert "KV cache and activations approximated from the parameter count" in finding.message
 
 
-def test_sc101_reports_settings_the_estimator_refuses(catalog: Catalog) -> None:
+def test_impossible_settings_are_sc107s_not_sc101s(catalog: Catalog) -> None:
+    # Training under vLLM has no memory to estimate: SC107 says why, at the engine; SC101 is
+    # silent (it used to report "memory cannot be estimated" here).
     data = _record([_serving(mode="lora", engine="vllm")])
-    [finding] = _run("SC101", _context(data, catalog))
+    ctx = _context(data, catalog)
+    assert _run("SC101", ctx) == []
+    [finding] = _run("SC107", ctx)
     assert finding.pointer == "/workloads/0/engine"
-    assert "memory cannot be estimated: vllm is an inference engine" in finding.message
+    assert finding.message == "workload 'serving' cannot run: vllm is an inference engine; it cannot run lora"
+    assert "engine: transformers" in finding.help
 
 
 def test_sc101_absurd_sizes_are_refused_by_the_schema_and_the_largest_allowed_are_findings(

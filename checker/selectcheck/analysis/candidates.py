@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from selectcheck.compute.architecture import (
     Architecture,
@@ -18,12 +18,17 @@ from selectcheck.compute.architecture import (
     count_parameters,
 )
 from selectcheck.compute.memory import (
+    VLLM_GPU_MEMORY_UTILIZATION,
+    ImpossibleWorkload,
     MemoryEstimate,
     MemoryWorkload,
     MemoryWorkloadError,
     estimate_memory,
+    proxy_architecture,
     workload_budget_bytes,
 )
+from selectcheck.compute.memory.vllm import VllmCapacity
+from selectcheck.compute.memory.vllm import capacity as vllm_capacity
 
 if TYPE_CHECKING:
     from selectcheck.catalog.gpus import GpuEntry
@@ -156,18 +161,35 @@ def max_context(ctx: RecordContext, index: int) -> tuple[int, str] | None:
 
 
 def memory_workload(workload: Workload) -> MemoryWorkload:
-    training = workload.mode != "inference"
+    """The estimator's workload for a record's: the keys the record gives, the estimator's
+    defaults for the rest."""
+    given: dict[str, Any] = {
+        "kv_cache_precision": workload.kv_cache_precision,
+        "parallelism": workload.parallelism,
+        "offload": workload.offload,
+        "optimizer": workload.optimizer if workload.mode != "inference" else None,
+        "lora_rank": workload.lora_rank,
+        "adapter_precision": workload.adapter_precision,
+        "autocast": workload.autocast,
+        "attention": workload.attention,
+        "gpu_memory_utilization": workload.gpu_memory_utilization,
+        "max_model_len": workload.max_model_len,
+        "max_num_seqs": workload.max_num_seqs,
+        "max_num_batched_tokens": workload.max_num_batched_tokens,
+        "flash_attention": workload.flash_attention,
+        "n_ubatch": workload.n_ubatch,
+        "parallel": workload.parallel,
+        "gpu_layers": workload.gpu_layers,
+    }
     return MemoryWorkload(
         mode=workload.mode,
         precision=workload.precision,
         context_length=workload.context_length,
         batch_size=workload.batch_size,
-        kv_cache_precision=workload.kv_cache_precision,
         gradient_checkpointing=workload.gradient_checkpointing,
-        optimizer=(workload.optimizer or "adamw") if training else "adamw",
-        lora_rank=workload.lora_rank or 16,
         engine=workload.engine,
         gpu_count=workload.hardware.count,
+        **{key: value for key, value in given.items() if value is not None},
     )
 
 
@@ -196,14 +218,18 @@ class WorkloadFit:
 
     estimate: MemoryEstimate | None
     card: Card | None
-    budget_bytes: int | None  # usable bytes per GPU (vLLM: no more than its 0.9 share)
+    budget_bytes: int | None  # usable bytes per GPU (vLLM: no more than its share)
     warn_bytes: int | None  # above this the fit is tight
     error: str | None = None  # the estimator refused the workload
+    impossible: bool = False  # the refusal is a workload that cannot run at all (SC107)
+    vllm: VllmCapacity | None = None  # vLLM's KV cache pool on the card
 
     @property
     def fits(self) -> bool | None:
         if self.estimate is None or self.budget_bytes is None:
             return None
+        if self.vllm is not None and not (self.vllm.starts and self.vllm.outside_fits):
+            return False
         return self.estimate.total_bytes <= self.budget_bytes
 
     @property
@@ -227,19 +253,27 @@ def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> Workl
     budget = warn = None
     if card is not None:
         vram = ctx.policy.vram
-        budget = workload_budget_bytes(card.total_bytes, vram.headroom, workload.engine)
-        warn = min(budget, workload_budget_bytes(card.total_bytes, vram.warn_headroom, workload.engine))
+        share = workload.gpu_memory_utilization or VLLM_GPU_MEMORY_UTILIZATION
+        budget = workload_budget_bytes(card.total_bytes, vram.headroom, workload.engine, share)
+        warn = min(budget, workload_budget_bytes(card.total_bytes, vram.warn_headroom, workload.engine, share))
     if resolved.architecture is None and resolved.parameters is None:
         return WorkloadFit(None, card, budget, warn)
     try:
-        estimate = remembered_estimate(memory_workload(workload), resolved.architecture, resolved.parameters)
+        memory = memory_workload(workload)
+        estimate = remembered_estimate(memory, resolved.architecture, resolved.parameters)
+        vllm = None
+        if card is not None and memory.engine == "vllm":
+            arch = resolved.architecture or proxy_architecture(estimate.parameters)
+            vllm = vllm_capacity(memory, arch, estimate, card.total_bytes)
+    except ImpossibleWorkload as exc:
+        return WorkloadFit(None, card, budget, warn, str(exc), impossible=True)
     except (MemoryWorkloadError, ArchitectureError, ValueError) as exc:
         return WorkloadFit(None, card, budget, warn, str(exc))
     except ArithmeticError:  # absurd sizes overflow float arithmetic
         tokens = workload.context_length * workload.batch_size
         reason = f"context_length × batch_size ({len(str(tokens))}-digit token count) is too large to estimate"
         return WorkloadFit(None, card, budget, warn, reason)
-    return WorkloadFit(estimate, card, budget, warn)
+    return WorkloadFit(estimate, card, budget, warn, vllm=vllm)
 
 
 _ESTIMATES: dict[tuple[object, ...], MemoryEstimate] = {}

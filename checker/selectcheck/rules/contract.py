@@ -53,6 +53,12 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
         "with --detect-hardware, the local GPUs (NVML) have less memory or a different model than a workload declares",
     ),
     (
+        "SC107",
+        "impossible-workload",
+        "error",
+        "a workload's settings cannot run at all: mode, engine, precision and GPU split that do not exist",
+    ),
+    (
         "SC201",
         "task-benchmark-missing",
         "error",

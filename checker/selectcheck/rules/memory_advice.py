@@ -9,9 +9,10 @@ estimated is never computed again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from selectcheck.compute.architecture import ArchitectureError
 from selectcheck.compute.memory import (
@@ -23,10 +24,12 @@ from selectcheck.compute.memory import (
     usable_bytes,
     workload_budget_bytes,
 )
+from selectcheck.rules.registry import Finding
 
 if TYPE_CHECKING:
-    from selectcheck.analysis.candidates import Card
+    from selectcheck.analysis.candidates import Card, WorkloadFit
     from selectcheck.catalog.gpus import GpuEntry
+    from selectcheck.compute.memory.vllm import VllmCapacity
     from selectcheck.model.record import Workload
     from selectcheck.rules.context import RecordContext
 
@@ -89,7 +92,7 @@ def budget_phrase(ctx: RecordContext, workload: Workload, card: Card, budget: in
     where = f"each of {workload.hardware.count} × {card.label}" if workload.hardware.count > 1 else card.label
     factor = 1 - ctx.policy.vram.headroom
     if workload.engine == "vllm" and budget < usable_bytes(card.total_bytes, ctx.policy.vram.headroom):
-        factor = VLLM_GPU_MEMORY_UTILIZATION
+        factor = workload.gpu_memory_utilization or VLLM_GPU_MEMORY_UTILIZATION
         return (
             f"{format_gb(budget)} that vLLM claims on {where} "
             f"({format_gb(card.total_bytes)} × {factor:.2f} gpu_memory_utilization)"
@@ -97,18 +100,62 @@ def budget_phrase(ctx: RecordContext, workload: Workload, card: Card, budget: in
     return f"{format_gb(budget)} usable on {where} ({format_gb(card.total_bytes)} × {factor:.2f})"
 
 
-def vllm_kv_note(workload: Workload, estimate: MemoryEstimate, budget: int) -> str:
-    """For vLLM: how many tokens of KV cache the share leaves room for, against the need."""
-    if workload.engine != "vllm" or estimate.kv_cache <= 0:
-        return ""
+def vllm_pool_note(workload: Workload, capacity: VllmCapacity) -> str:
+    """For vLLM: how many tokens of KV cache its share leaves room for, against the need."""
     tokens = workload.context_length * workload.batch_size
-    per_token = estimate.kv_cache / tokens
-    room = max(0, budget - (estimate.total_bytes - estimate.kv_cache))
-    available = int(room // per_token)
-    return (
-        f"; after weights and workspace its share holds the KV cache of {available:,} tokens, "
-        f"the workload needs {tokens:,} ({workload.context_length:,} × {workload.batch_size})"
+    note = (
+        f"; after weights, profile activations and non-torch memory its share holds the KV cache of "
+        f"{capacity.kv_cache_tokens:,} tokens, the workload needs {tokens:,} "
+        f"({workload.context_length:,} × {workload.batch_size})"
     )
+    if not capacity.starts:
+        note += f", and vLLM would not even start with max_model_len {capacity.request_tokens:,}"
+    return note
+
+
+def vllm_findings(ctx: RecordContext, index: int, fit: WorkloadFit) -> Iterator[Finding]:
+    """What keeps vLLM from serving at all: a pool that cannot hold one request of
+    max_model_len tokens (vLLM refuses to start; said here when the workload's own KV cache
+    fits, else by the over-budget finding), and a share that leaves too little of the card for
+    the CUDA context and CUDA graphs (out of memory after start-up)."""
+    capacity, card, estimate, budget = fit.vllm, fit.card, fit.estimate, fit.budget_bytes
+    if capacity is None or card is None or estimate is None or budget is None:
+        return
+    workload = ctx.record.workloads[index]
+    base = f"/workloads/{index}"
+    given = set(raw_workload(ctx, index))
+    where = f"each of {workload.hardware.count} × {card.label}" if workload.hardware.count > 1 else card.label
+    if not capacity.starts and estimate.total_bytes <= budget:
+        key = "max_model_len" if "max_model_len" in given else "context_length"
+        yield Finding(
+            f"{base}/{key}",
+            f"workload {workload.name!r}: vLLM would refuse to start: the KV cache pool its "
+            f"{format_gb(capacity.share_bytes)} share leaves on {where} holds {capacity.kv_cache_tokens:,} tokens, "
+            f"less than one request of max_model_len {capacity.request_tokens:,}",
+            f"Lower max_model_len to at most {capacity.kv_cache_tokens:,}, or make room for the cache: raise "
+            "gpu_memory_utilization, quantise the weights or the KV cache, lower max_num_batched_tokens, or split "
+            "the model over more GPUs.",
+        )
+    if not capacity.outside_fits:
+        key = "gpu_memory_utilization" if "gpu_memory_utilization" in given else "hardware"
+        most = (card.total_bytes - capacity.outside_share_bytes) / card.total_bytes
+        yield Finding(
+            f"{base}/{key}",
+            f"workload {workload.name!r}: gpu_memory_utilization "
+            f"{workload.gpu_memory_utilization or VLLM_GPU_MEMORY_UTILIZATION:.2f} "
+            f"leaves {format_gb(capacity.outside_room_bytes)} of {where} outside vLLM's share, but the CUDA "
+            f"context and CUDA graphs need about {format_gb(capacity.outside_share_bytes)} there",
+            f"Lower gpu_memory_utilization to at most {math.floor(most * 100) / 100:.2f}.",
+        )
+
+
+def raw_workload(ctx: RecordContext, index: int) -> dict[str, Any]:
+    """The workload as the record wrote it (to point only at keys it has)."""
+    workloads = ctx.data.get("workloads")
+    if isinstance(workloads, list) and index < len(workloads) and isinstance(workloads[index], dict):
+        raw: dict[str, Any] = workloads[index]
+        return raw
+    return {}
 
 
 # -- the cheapest fix ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ ConstantKind = Literal["measured", "fitted", "default"]
 class Constant:
     name: str
     value: float
-    unit: str  # bytes | share | tokens | sequences
+    unit: str  # bytes | share | tokens | sequences | count
     kind: ConstantKind
     provenance: str
 
@@ -122,6 +122,18 @@ ALLOCATOR_RESERVE_STEP = _define(
     f"A small reserve on the optimizer step's own buffers and the next logits ({REPLAYED_RUNS}).",
 )
 
+CHECKPOINT_PHASE_OVERLAP = _define(
+    "CHECKPOINT_PHASE_OVERLAP",
+    0.75,
+    "share",
+    "fitted",
+    f"""With gradient checkpointing, backward first runs the loss (fp32 logits, log-softmax and
+    their gradients) and then recomputes the last layer; the peak is the larger phase plus
+    this share of the smaller one. It was 1 (the two added up) until published long-context
+    QLoRA runs (LLaMA-Factory's Llama-2-7B table, tests/data/memory-published.yaml) came out up
+    to 29 % high; below 0.75 the checkpointed full-bf16 runs of {REPLAYED_RUNS} drop under 0.95.""",
+)
+
 # -- vLLM ----------------------------------------------------------------------------------------
 
 VLLM_GPU_MEMORY_UTILIZATION = _define(
@@ -167,6 +179,29 @@ VLLM_CUDA_GRAPH_BYTES = int(
         "measured",
         """Memory of vLLM's captured CUDA graphs: 0.25-0.65 GiB reported (kvplan 0.1.1 on an L4;
         vllm-project/vllm PR 21489 logs 0.65 GiB on an H200).""",
+    )
+)
+VLLM_PROFILE_HIDDEN_COPIES = int(
+    _define(
+        "VLLM_PROFILE_HIDDEN_COPIES",
+        3,
+        "count",
+        "fitted",
+        """Hidden-size tensors alive per token beside the widest stage of vLLM's profile forward
+        (residual, normed input, layer input). Fitted to vllm-project/vllm issue 10517
+        (Llama-3.1-8B, RTX 3090): the activation peak is 2.07 GiB at max_model_len 20,000 and
+        2.99 GiB at 29,000, 110.6 KB a token = (3 x 4096 + 3 x 14336) bf16 elements.""",
+    )
+)
+VLLM_SAMPLER_BYTES_PER_LOGIT = int(
+    _define(
+        "VLLM_SAMPLER_BYTES_PER_LOGIT",
+        12,
+        "bytes",
+        "fitted",
+        """Bytes per vocabulary entry and sequence in the sampler's profile run (fp32 logits, their
+        softmax and log-softmax). The sampler runs after the forward pass has freed its
+        activations, so the profile peak is the larger of the two, not their sum.""",
     )
 )
 VLLM_NON_TORCH_BYTES = int(

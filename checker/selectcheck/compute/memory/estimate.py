@@ -7,12 +7,14 @@ from dataclasses import dataclass, field, replace
 
 from selectcheck.compute.architecture import Architecture, count_parameters
 from selectcheck.compute.memory.constants import VLLM_GPU_MEMORY_UTILIZATION
-from selectcheck.compute.memory.errors import MemoryWorkloadError
+from selectcheck.compute.memory.errors import ImpossibleWorkload, MemoryWorkloadError
+from selectcheck.compute.memory.feasibility import split_impossibilities
 from selectcheck.compute.memory.precisions import QUANTIZED_PRECISIONS
 from selectcheck.compute.memory.workload import MemoryWorkload
 
 PART_NAMES = ("weights", "kv_cache", "activations", "gradients", "optimizer", "overhead")
-# The items of the overhead part, in report order (`overhead_parts` of `estimate --format json`).
+# The items of the overhead part every engine reports (`overhead_parts` of `estimate --format
+# json`), in report order; an engine may add its own (vLLM: non_torch).
 OVERHEAD_PARTS = ("cuda_context", "workspace", "allocator_reserve", "multi_gpu_communication")
 
 
@@ -34,6 +36,11 @@ class MemoryEstimate:
     # When the peak happens: "prefill" (transformers inference), "backward" or "optimizer
     # step" (training), "serving" (vLLM, llama.cpp: memory held for the whole run).
     moment: str = ""
+    # Host RAM the workload needs besides, all GPUs' processes together: offloaded optimizer
+    # state and weights (training), layers and cache llama.cpp keeps on the CPU.
+    host_bytes: int = 0
+    # The items of the overhead part, which add up to it.
+    overhead_items: tuple[tuple[str, int], ...] = ()
 
     def parts(self) -> dict[str, int]:
         """The six parts, in the fixed order of the JSON report."""
@@ -42,6 +49,14 @@ class MemoryEstimate:
     def detail(self) -> dict[str, int]:
         """Finer items inside the parts (CUDA context, allocator reserve, logits, …)."""
         return dict(self.details)
+
+    def overhead_parts(self) -> dict[str, int]:
+        """The overhead part item by item: every engine's common items (0 where it has none)
+        and the engine's own; they add up to ``overhead``."""
+        items = dict(self.overhead_items)
+        out = {name: items.pop(name, 0) for name in OVERHEAD_PARTS}
+        out.update(items)
+        return out
 
     @property
     def per_gpu_bytes(self) -> int:
@@ -52,11 +67,18 @@ def build_estimate(
     workload: MemoryWorkload,
     params: int,
     parts: dict[str, float],
+    overhead: dict[str, float],
     details: dict[str, float],
     moment: str,
+    *,
+    host_bytes: float = 0.0,
 ) -> MemoryEstimate:
-    """Round every part up to whole bytes; the total is their sum."""
+    """Round every part and overhead item up to whole bytes; the overhead part is the sum of
+    its items (which the details list too), the total the sum of the parts."""
+    overhead_items = {name: math.ceil(value) for name, value in overhead.items()}
+    details = {**overhead_items, **details}
     ints = {name: math.ceil(parts.get(name, 0.0)) for name in PART_NAMES}
+    ints["overhead"] = sum(overhead_items.values())
     return MemoryEstimate(
         weights=ints["weights"],
         kv_cache=ints["kv_cache"],
@@ -69,6 +91,8 @@ def build_estimate(
         workload=workload,
         details=tuple((k, math.ceil(v)) for k, v in details.items() if v),
         moment=moment,
+        host_bytes=math.ceil(host_bytes),
+        overhead_items=tuple((k, v) for k, v in overhead_items.items() if v),
     )
 
 
@@ -140,7 +164,7 @@ def estimate_memory(
             raise MemoryWorkloadError("estimate_memory needs an architecture or a parameter count")
         arch = proxy_architecture(parameters)
         approximated += ["kv_cache", "activations"]
-        if workload.base_precision in QUANTIZED_PRECISIONS:
+        if workload.precision in QUANTIZED_PRECISIONS:
             approximated.append("weights")
         if workload.mode in ("lora", "qlora"):
             approximated += ["gradients", "optimizer"]
@@ -148,6 +172,16 @@ def estimate_memory(
     else:
         arch = architecture
         exact_arch = True
+        problems = split_impossibilities(
+            engine=workload.engine,
+            parallelism=workload.resolved_parallelism,
+            gpu_count=workload.gpu_count,
+            heads=arch.num_attention_heads,
+            kv_heads=arch.num_key_value_heads,
+            layers=arch.num_hidden_layers,
+        )
+        if problems:
+            raise ImpossibleWorkload(problems[0].message, problems[0].key)
     params = parameters if parameters is not None else count_parameters(arch)
     if workload.engine == "vllm":
         est = vllm.estimate(workload, arch, params)

@@ -186,3 +186,10 @@ def attention_mask_bytes(
         return 3 * entries
     saved_biases = 1 if gradient_checkpointing else masked_layers
     return (2 + 2 * saved_biases) * entries
+
+
+def attention_score_bytes(arch: Architecture, tokens: int, batch_size: int, *, per_entry: float) -> float:
+    """One layer's (batch, heads, tokens, tokens) attention scores, as eager attention
+    materialises them (``per_entry`` bytes per score: the bf16 product, its fp32 softmax and
+    the bf16 cast, as far as they are alive together)."""
+    return per_entry * batch_size * arch.num_attention_heads * tokens * tokens

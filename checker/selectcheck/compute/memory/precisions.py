@@ -26,12 +26,19 @@ GROUP128_INT8_BITS = 8 + (16 + 8) / GPTQ_GROUP_SIZE
 # layout: 18 bytes per 32 weights) and Q3_K_M (the Llama-2-7B table of an older version of the
 # same README).
 GGUF_BITS: dict[str, float] = {
+    "gguf-f16": 16.0005,
     "gguf-q8_0": 8.5008,
     "gguf-q6_k": 6.5633,
     "gguf-q5_k_m": 5.7036,
+    "gguf-q5_k_s": 5.5704,
     "gguf-q4_k_m": 4.8944,
+    "gguf-iq4_nl": 4.6818,
+    "gguf-q4_k_s": 4.6672,
     "gguf-q4_0": 4.5,
+    "gguf-iq4_xs": 4.4597,
+    "gguf-q3_k_l": 4.2979,
     "gguf-q3_k_m": 3.91,
+    "gguf-q3_k_s": 3.6429,
     "gguf-q2_k": 3.1593,
 }
 
@@ -45,12 +52,13 @@ WEIGHT_BITS: dict[str, float] = {
     "int4": GROUP128_INT4_BITS,
     "nf4": NF4_BITS,
     "gptq-int4": GROUP128_INT4_BITS,
+    "gptq-int8": GROUP128_INT8_BITS,
     "awq-int4": GROUP128_INT4_BITS,
     **GGUF_BITS,
 }
 PRECISIONS = tuple(WEIGHT_BITS)
 # Linear-layer quantisers: embeddings, LM head and norms stay 16-bit.
-QUANTIZED_PRECISIONS = ("fp8", "int8", "int4", "nf4", "gptq-int4", "awq-int4")
+QUANTIZED_PRECISIONS = ("fp8", "int8", "int4", "nf4", "gptq-int4", "gptq-int8", "awq-int4")
 GGUF_PRECISIONS = tuple(GGUF_BITS)
 # Precisions a training run can keep every weight trainable in.
 TRAINABLE_PRECISIONS = ("fp32", "bf16", "fp16", "mixed")

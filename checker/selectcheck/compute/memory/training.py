@@ -20,19 +20,32 @@ step, long sequences in backward.
 
 from __future__ import annotations
 
-from selectcheck.compute.architecture import Architecture, linear_parameters, lora_parameters
+from dataclasses import dataclass
+
+from selectcheck.compute.architecture import (
+    Architecture,
+    attention_parameters,
+    dense_mlp_parameters,
+    embedding_parameters,
+    linear_parameters,
+    lora_parameters,
+    moe_mlp_parameters,
+)
 from selectcheck.compute.memory.constants import (
     ALLOCATOR_RESERVE_LOGITS,
     ALLOCATOR_RESERVE_STEP,
     ALLOCATOR_RESERVE_TRAINING,
+    CHECKPOINT_PHASE_OVERLAP,
     CUDA_CONTEXT_BYTES,
     MULTI_GPU_COMM_BYTES,
     STEP_STRANDED_ACTIVATION_SHARE,
     TORCH_WORKSPACE_BYTES,
 )
 from selectcheck.compute.memory.estimate import MemoryEstimate, build_estimate
+from selectcheck.compute.memory.parallel import Sharding, sharding
 from selectcheck.compute.memory.parts import (
     attention_mask_bytes,
+    attention_score_bytes,
     largest_linear,
     mlp_tokens_width,
     moe_dispatch_bytes,
@@ -45,20 +58,50 @@ from selectcheck.compute.memory.precisions import (
 )
 from selectcheck.compute.memory.workload import MemoryWorkload
 
+# Bytes per optimizer state element and per trainable parameter, by optimizer: (states, step
+# buffers) per trainable parameter, given the parameters' own dtype size.
+#   adamw: torch AdamW, two states in the parameter dtype; the foreach step allocates sqrt(v)
+#     as one more parameter-sized tensor list.
+#   paged-adamw: bitsandbytes' fused 32-bit AdamW: fp32 states whatever the parameter dtype,
+#     no step buffers; paged means the driver may evict the states to host RAM under
+#     pressure (slow), which the estimate does not count on.
+#   adamw-8bit, paged-adamw-8bit: bitsandbytes' blockwise 8-bit states, an fp32 absmax per
+#     256 values, fused step.
+#   sgd: one momentum state in the parameter dtype.
+EIGHT_BIT_STATE = 1 + 4 / 256
 
-def layer_saved_bytes(arch: Architecture, kind: str) -> float:
+
+def optimizer_bytes(optimizer: str, param_bytes: int) -> tuple[float, float]:
+    """(state bytes, step-buffer bytes) per trainable parameter."""
+    if optimizer == "adamw":
+        return 2.0 * param_bytes, float(param_bytes)
+    if optimizer == "paged-adamw":
+        return 8.0, 0.0
+    if optimizer in ("adamw-8bit", "paged-adamw-8bit"):
+        return 2 * EIGHT_BIT_STATE, 0.0
+    return float(param_bytes), 0.0  # sgd with momentum
+
+
+def layer_saved_bytes(
+    arch: Architecture, kind: str, *, low_precision_adapter_inputs: bool = False, tensor_parallel: int = 1
+) -> float:
     """Bytes autograd saves per token in one decoder layer (bf16 compute).
 
     ``kind``: ``full`` (every weight trainable), ``mixed`` (fp32 weights under bf16
     autocast: fp32 residual stream, one bf16 cast of the input per linear), ``lora`` (frozen
-    16-bit base, peft adapters in fp32 that each save an fp32 copy of their input).
+    16-bit base with peft adapters). peft casts each adapter's input to the adapter's dtype
+    unless autocast is on: fp32 adapters without autocast save an fp32 copy of their input per
+    adapter (q, k and v each their own); under autocast or with bf16 adapters they all save
+    the one bf16 tensor they share (``low_precision_adapter_inputs``). Tensor parallelism
+    splits the widths inside attention and the MLP; norms and the residual stay whole.
     """
     h = arch.hidden_size
-    qd, kd, vd, od = arch.q_dim, arch.kv_dim, value_dim(arch), arch.attn_out_dim
-    inter = mlp_tokens_width(arch)
+    tp = tensor_parallel
+    qd, kd, vd, od = arch.q_dim / tp, arch.kv_dim / tp, value_dim(arch) / tp, arch.attn_out_dim / tp
+    inter = mlp_tokens_width(arch) / tp
     gated = arch.mlp == "gated"
     norms = arch.norms_per_layer
-    sdpa = 2 * (qd + kd + vd + od) + 4 * arch.num_attention_heads  # q, k, v, out, logsumexp
+    sdpa = 2 * (qd + kd + vd + od) + 4 * arch.num_attention_heads / tp  # q, k, v, out, logsumexp
     mlp_saved = (8 if gated else 4) * inter  # act input, act out, up (gated), down input
     # A trainable RMSNorm saves its fp32 input and its normalised output for the weight's
     # gradient: bf16 where the norm casts before the weight (x.to(bf16) * w), fp32 where it
@@ -71,10 +114,33 @@ def layer_saved_bytes(arch: Architecture, kind: str) -> float:
     if kind == "mixed":
         n_in_casts = 3 + (2 if gated else 1)
         return (norms * h + qk_width) * 8 + n_in_casts * 2 * h + sdpa + 2 * od + mlp_saved
-    # lora: fp32 input copies for q, k, v, o, gate, up, down; base linears save nothing.
-    n_h_inputs = 3 + (2 if gated else 1)
-    mlp_lora = (6 if gated else 2) * inter + 4 * inter
-    return (norms * h + qk_width) * 4 + n_h_inputs * 4 * h + 4 * od + sdpa + mlp_lora
+    # lora: the base linears are frozen and save nothing; the adapters save their inputs.
+    mlp_acts = (6 if gated else 2) * inter  # act input, act output, up (gated): bf16
+    if low_precision_adapter_inputs:
+        # One bf16 attention input (shared by q, k, v), one MLP input (gate, up), o and down.
+        adapter_inputs = 2 * h * 2 + 2 * od + 2 * inter
+    else:
+        # fp32 copies for q, k, v, o, gate, up, down.
+        adapter_inputs = (3 + (2 if gated else 1)) * 4 * h + 4 * od + 4 * inter
+    return (norms * h + qk_width) * 4 + adapter_inputs + sdpa + mlp_acts
+
+
+@dataclass(frozen=True)
+class TrainingActivations:
+    """What autograd holds at the backward peak of HF transformers training, in bytes.
+
+    ``stored``: every layer's saved tensors without gradient checkpointing, only each layer's
+    input with it (fp32 under autocast's mixed precision), plus the embeddings output and the
+    final norm. ``recompute``: with checkpointing, the layer being recomputed and its backward
+    temporaries (about as large again). ``logits``: the loss upcasts the logits to fp32 and
+    keeps the log-softmax; its backward adds the gradient and the log-softmax gradient: 12
+    bytes per vocabulary entry and token (14 with a final-logit soft cap, whose tanh output is
+    saved too).
+    """
+
+    stored: int
+    recompute: int
+    logits: int
 
 
 def training_activation_bytes(
@@ -83,29 +149,105 @@ def training_activation_bytes(
     *,
     kind: str,
     gradient_checkpointing: bool,
-) -> tuple[int, int]:
-    """(activations, logits) bytes at the backward peak of HF transformers training.
-
-    ``tokens`` = batch × sequence length. Without checkpointing every layer's saved tensors
-    are alive when the loss backward starts; with it only each layer's input (fp32 under
-    autocast) plus one recomputed layer and its backward temporaries (about as large). The
-    loss upcasts the logits to fp32 and keeps the log-softmax; its backward adds the
-    gradient and the log-softmax gradient: 12 bytes per vocabulary entry and token (14 with
-    a final-logit soft cap, whose tanh output is saved too).
-    """
+    low_precision_adapter_inputs: bool = False,
+    tensor_parallel: int = 1,
+) -> TrainingActivations:
+    """The activations of ``tokens`` tokens (batch × sequence length). Tensor parallelism
+    splits the vocabulary of the logits as well."""
     h = arch.hidden_size
-    layer = layer_saved_bytes(arch, kind)
+    layer = layer_saved_bytes(
+        arch, kind, low_precision_adapter_inputs=low_precision_adapter_inputs, tensor_parallel=tensor_parallel
+    )
     residual_bytes = 4 if kind == "mixed" else 2
+    stored: float
+    recompute: float
     if gradient_checkpointing:
-        # Layer inputs, plus the layer being recomputed and its backward temporaries.
-        acts = arch.num_hidden_layers * h * residual_bytes + 2 * layer
+        stored, recompute = arch.num_hidden_layers * h * residual_bytes, 2 * layer
     else:
-        acts = arch.num_hidden_layers * layer
-    acts += 8 * h  # embeddings output, final norm
+        stored, recompute = arch.num_hidden_layers * layer, 0.0
+    stored += 8 * h  # embeddings output, final norm
     logits = 12 * arch.vocab_size
     if arch.final_logit_softcapping:
         logits += 2 * arch.vocab_size  # tanh's bf16 output, saved for its backward
-    return int(acts * tokens), int(logits * tokens)
+    return TrainingActivations(
+        int(stored * tokens), int(recompute * tokens), int(logits * tokens / tensor_parallel)
+    )
+
+
+@dataclass(frozen=True)
+class ModelStates:
+    """The training state of one GPU (bytes) and what lives in host RAM instead (all GPUs)."""
+
+    weights: float  # the weights used in forward and backward (compute dtype; base + adapters)
+    master: float  # fp32 master weights (mixed precision)
+    gradients: float
+    states: float  # optimizer states
+    step_buffers: float  # the optimizer step's temporaries
+    gathered: float  # zero-3 / fsdp: one gathered layer and the prefetched next
+    host: float  # host RAM of every GPU's process together (offload)
+    first_gradient: float  # the LM head's gradient, the first backward writes (full training)
+
+
+def largest_unit_parameters(arch: Architecture) -> int:
+    """Parameters of the largest unit ZeRO-3 / FSDP gathers at once: a decoder layer, or the
+    embeddings and LM head (the root unit)."""
+    layer = attention_parameters(arch) + arch.norms_per_layer * arch.hidden_size
+    layer += moe_mlp_parameters(arch) if arch.is_moe else dense_mlp_parameters(arch)
+    return max(layer, embedding_parameters(arch))
+
+
+def model_states(
+    *,
+    arch: Architecture,
+    trainable: int,
+    frozen_weight_bytes: float,
+    param_bytes: int,
+    mixed: bool,
+    optimizer: str,
+    strategy: Sharding,
+    offload: str | None,
+) -> ModelStates:
+    """Weights, gradients and optimizer state per GPU under a strategy, and the host RAM that
+    offloading needs.
+
+    ``frozen_weight_bytes``: bytes of weights nobody trains (the LoRA base); the trainable
+    ``trainable`` parameters are kept in ``param_bytes`` (the bf16 compute copy under
+    ``mixed``, whose fp32 master copy is counted apart). Offloading the optimizer moves the
+    master weights, the states and an fp32 copy of the gradients to host RAM (the step runs
+    on the CPU) and leaves the gradients in the compute dtype on the GPU; offloading the
+    parameters moves the weights too, so a GPU keeps only the layers it has gathered.
+    """
+    weight_bytes = frozen_weight_bytes + trainable * param_bytes
+    master = trainable * 4.0 if mixed else 0.0
+    grad_bytes = 4 if mixed else param_bytes
+    states, step = optimizer_bytes(optimizer, 4 if mixed else param_bytes)
+    states *= trainable
+    step *= trainable
+    grads = trainable * float(grad_bytes)
+    host = 0.0
+    if offload is not None:
+        # master + states + fp32 gradients on the host; the GPU keeps 16-bit gradients.
+        host += master + states + trainable * 4.0
+        master = states = step = 0.0
+        grads = trainable * 2.0 if mixed else grads
+    gathered = 0.0
+    if strategy.gathers_layers:
+        gathered = 2 * largest_unit_parameters(arch) * (2 if mixed else param_bytes)
+    gpu_weights = weight_bytes * strategy.weights
+    if offload == "parameters":
+        host += weight_bytes
+        gpu_weights = 0.0
+    lm_head = arch.vocab_size * arch.hidden_size * grad_bytes
+    return ModelStates(
+        weights=gpu_weights,
+        master=master * strategy.optimizer,
+        gradients=grads * strategy.gradients,
+        states=states * strategy.optimizer,
+        step_buffers=step * strategy.optimizer,
+        gathered=gathered,
+        host=host,
+        first_gradient=lm_head * (strategy.weights if strategy.splits_heads else 1.0),
+    )
 
 
 def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_arch: bool) -> MemoryEstimate:
@@ -114,68 +256,83 @@ def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_ar
     precision = workload.precision
     tokens = workload.context_length * workload.batch_size
     ckpt = workload.gradient_checkpointing
+    strategy = sharding(workload.resolved_parallelism, n)
+    tensor_parallel = n if workload.resolved_parallelism == "tensor" else 1
     details: dict[str, float] = {}
-    weights: float
-    master: float
-    grads: float
-    states: float
-    step_temp: float
 
     if mode == "full-finetune":
         kind = "mixed" if precision == "mixed" else "full"
-        # Parameter dtype of weights, gradients and optimizer states.
-        param_bytes = 4 if precision in ("mixed", "fp32") else 2
+        # Parameter dtype of weights, gradients and optimizer states (mixed: the bf16 compute
+        # copy; the fp32 master copy is apart).
+        param_bytes = 2 if precision == "mixed" else (4 if precision == "fp32" else 2)
         trainable = params
-        weights = params * (2 if precision == "mixed" else param_bytes)
-        master = params * 4 if precision == "mixed" else 0
-        grads = trainable * param_bytes
-        state_bytes = param_bytes
+        frozen = 0.0
+        low_precision_inputs = False
     else:
         kind = "lora"
-        base = workload.base_precision
-        if mode == "qlora" and base == "nf4":
+        if mode == "qlora" and precision == "nf4":
             bits = NF4_DOUBLE_QUANT_BITS  # QLoRA's double quantisation
             quantised = linear_parameters(arch) if exact_arch else params
-            base_weights = quantised * bits / 8 + (params - quantised) * 2
+            frozen = quantised * bits / 8 + (params - quantised) * 2
         else:
-            base_weights = weight_bytes(arch if exact_arch else None, params, base)
+            frozen = weight_bytes(arch if exact_arch else None, params, precision)
         trainable = lora_parameters(arch, workload.lora_rank)
-        param_bytes = 4  # peft keeps adapters (and so their gradients and states) in fp32
-        adapters = trainable * param_bytes
-        weights = base_weights + adapters
-        details["adapters"] = adapters
-        master = 0
-        grads = trainable * 4
-        state_bytes = 4
+        param_bytes = 4 if workload.adapter_precision == "fp32" else 2
+        details["adapters"] = trainable * param_bytes
+        low_precision_inputs = workload.autocast or workload.adapter_precision != "fp32"
     details["trainable_parameters"] = trainable
-
-    if workload.optimizer == "adamw":
-        states = 2 * trainable * state_bytes
-        step_temp = trainable * state_bytes  # foreach step: sqrt(v) as a new tensor list
-    elif workload.optimizer == "adamw-8bit":
-        states = 2 * trainable * (1 + 4 / 256)  # bitsandbytes 8-bit, fp32 absmax per 256
-        step_temp = 0
-    else:  # sgd with momentum
-        states = trainable * state_bytes
-        step_temp = 0
-
-    acts, logits = training_activation_bytes(arch, tokens, kind=kind, gradient_checkpointing=ckpt)
-    mask = attention_mask_bytes(
-        arch, workload.context_length, workload.batch_size, training=True, gradient_checkpointing=ckpt
+    states = model_states(
+        arch=arch,
+        trainable=trainable,
+        frozen_weight_bytes=frozen,
+        param_bytes=param_bytes,
+        mixed=kind == "mixed",
+        optimizer=workload.optimizer,
+        strategy=strategy,
+        offload=workload.offload,
     )
-    activations = acts + logits + mask
-    details["logits"] = logits
-    details["attention_mask"] = mask
 
-    # Shard weights, gradients and optimizer across GPUs (tensor parallel / FSDP); each GPU
-    # keeps its own activations (conservative).
-    weights /= n
-    master /= n
-    grads /= n
-    states /= n
-    step_temp /= n
+    acts = training_activation_bytes(
+        arch,
+        tokens,
+        kind=kind,
+        gradient_checkpointing=ckpt,
+        low_precision_adapter_inputs=low_precision_inputs,
+        tensor_parallel=tensor_parallel,
+    )
+    logits = acts.logits
+    if workload.attention == "eager":
+        # Every layer saves its softmax (fp32) and the bf16 probabilities for backward; with
+        # checkpointing only the recomputed layer does. Plus the 16-bit 4D mask.
+        layers = 1 if ckpt else arch.num_hidden_layers
+        scores = layers * attention_score_bytes(arch, workload.context_length, workload.batch_size, per_entry=6)
+        scores /= tensor_parallel
+        mask = 2 * workload.batch_size * workload.context_length**2
+    elif workload.attention == "flash":
+        scores = mask = 0  # flash-attention 2 masks inside the kernel, sliding windows included
+    else:
+        scores = 0
+        mask = attention_mask_bytes(
+            arch, workload.context_length, workload.batch_size, training=True, gradient_checkpointing=ckpt
+        )
+    if ckpt:
+        # Backward first runs the loss (its fp32 logits and log-softmax), then recomputes the
+        # last layer: the two phases mostly follow each other, so the larger one plus the
+        # part of the smaller one still alive is the peak.
+        recompute = acts.recompute + mask + scores
+        activations = acts.stored + max(recompute, logits) + CHECKPOINT_PHASE_OVERLAP * min(recompute, logits)
+        logits_alive = logits if logits >= recompute else 0
+    else:
+        activations = acts.stored + mask + scores + logits
+        logits_alive = logits
+    details["logits"] = logits_alive
+    details["attention_mask"] = mask
+    details["attention_scores"] = scores
+
+    weights = states.weights + states.gathered
+    master, grads, opt_states, step_temp = states.master, states.gradients, states.states, states.step_buffers
     # The gradient that backward produces first: the LM head's (tied or not), for full training.
-    grad_first = min(grads, arch.vocab_size * arch.hidden_size * param_bytes / n) if mode == "full-finetune" else grads
+    grad_first = min(grads, states.first_gradient) if mode == "full-finetune" else grads
 
     # Two moments compete for the peak (from the H200 runs, and from replaying runs' tensor
     # allocations through a model of PyTorch's caching allocator: tools/calibration/):
@@ -187,50 +344,49 @@ def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_ar
     #     and part of that space cannot take them (the stranded share, in the reserve); from
     #     the second iteration on, the next logits need fresh memory as well. Under autocast
     #     the bf16 weight copies are gone by then.
-    backward_moment = weights + master + states + activations + grad_first
-    backward_reserve = ALLOCATOR_RESERVE_TRAINING * (activations - logits) + ALLOCATOR_RESERVE_LOGITS * logits
-    step_weights = 0.0 if precision == "mixed" else weights
-    step_moment = step_weights + master + states + grads + step_temp + logits
+    backward_moment = weights + master + opt_states + activations + grad_first
+    backward_reserve = (
+        ALLOCATOR_RESERVE_TRAINING * (activations - logits_alive) + ALLOCATOR_RESERVE_LOGITS * logits_alive
+    )
+    step_weights = 0.0 if kind == "mixed" and workload.offload is None else weights
+    step_moment = step_weights + master + opt_states + grads + step_temp + logits
     step_reserve = ALLOCATOR_RESERVE_STEP * (step_temp + logits) + STEP_STRANDED_ACTIVATION_SHARE * (
-        activations - logits
+        activations - logits_alive
     )
     at_step = step_moment + step_reserve > backward_moment + backward_reserve
+    parts_acts: float
     details["master_weights"] = master
-    details["optimizer_states"] = states
+    details["optimizer_states"] = opt_states
+    details["gathered_layers"] = states.gathered
     if at_step:
         # Under autocast only the fp32 master copy is left at the step: it is the weights then.
         parts_weights, parts_acts, parts_grads = step_weights + master, logits, grads
-        optimizer = states + step_temp
+        optimizer = opt_states + step_temp
         reserve = step_reserve
         details["optimizer_step_buffers"] = step_temp
-        details["attention_mask"] = 0  # the activations part holds only the logits then
+        details["attention_mask"] = details["attention_scores"] = 0  # only the logits are left then
+        details["logits"] = logits
     else:
         parts_weights, parts_acts, parts_grads = weights, activations, grad_first
-        optimizer = master + states
+        optimizer = master + opt_states
         reserve = backward_reserve
         details["optimizer_step_buffers"] = 0
 
     workspace = TORCH_WORKSPACE_BYTES + moe_dispatch_bytes(arch, 2)
-    if mode == "qlora" or workload.base_precision in BITSANDBYTES_PRECISIONS:
+    if precision in BITSANDBYTES_PRECISIONS:
         workspace += largest_linear(arch) * 2 * 2  # dequantised weight in fwd and bwd
     comm = MULTI_GPU_COMM_BYTES if n > 1 else 0
-    overhead = CUDA_CONTEXT_BYTES + workspace + reserve + comm
-    details.update(
-        cuda_context=CUDA_CONTEXT_BYTES,
-        workspace=workspace,
-        allocator_reserve=reserve,
-        multi_gpu_communication=comm,
-    )
     return build_estimate(
         workload,
         params,
+        {"weights": parts_weights, "activations": parts_acts, "gradients": parts_grads, "optimizer": optimizer},
         {
-            "weights": parts_weights,
-            "activations": parts_acts,
-            "gradients": parts_grads,
-            "optimizer": optimizer,
-            "overhead": overhead,
+            "cuda_context": CUDA_CONTEXT_BYTES,
+            "workspace": workspace,
+            "allocator_reserve": reserve,
+            "multi_gpu_communication": comm,
         },
         details,
         "optimizer step" if at_step else "backward",
+        host_bytes=states.host,
     )

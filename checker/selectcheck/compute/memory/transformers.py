@@ -15,8 +15,10 @@ from selectcheck.compute.memory.constants import (
     TORCH_WORKSPACE_BYTES,
 )
 from selectcheck.compute.memory.estimate import MemoryEstimate, build_estimate
+from selectcheck.compute.memory.parallel import sharding
 from selectcheck.compute.memory.parts import (
     attention_mask_bytes,
+    attention_score_bytes,
     inference_activation_bytes,
     kv_cache_bytes,
     largest_linear,
@@ -33,42 +35,61 @@ from selectcheck.compute.memory.workload import MemoryWorkload
 
 def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_arch: bool) -> MemoryEstimate:
     n = workload.gpu_count
+    strategy = workload.resolved_parallelism
+    share = sharding(strategy, n)
+    # Tensor parallel splits heads and inner widths; pipeline stages hold their own layers.
+    tensor_parallel = n if strategy == "tensor" else 1
     precision = workload.precision
     cb = compute_bytes(precision)
-    weights = weight_bytes(arch if exact_arch else None, params, precision) / n
-    kv = kv_cache_bytes(
+    weights = weight_bytes(arch if exact_arch else None, params, precision) * share.weights
+    kv: float = kv_cache_bytes(
         arch,
         workload.context_length,
         workload.batch_size,
         kv_bytes_per_element(workload.resolved_kv_cache_precision),
         engine="transformers",
-        gpu_count=n,
+        gpu_count=tensor_parallel,
     )
+    if strategy == "pipeline":
+        kv = kv * share.kv_cache
     tokens = workload.context_length * workload.batch_size
-    acts = inference_activation_bytes(arch, tokens, cb, gpu_count=n)
+    acts: float = inference_activation_bytes(arch, tokens, cb, gpu_count=tensor_parallel)
     # Last-position logits: bf16 output, fp32 copy and the processed scores in generate.
     logits = workload.batch_size * arch.vocab_size * (cb + 8)
     acts += logits
-    mask = attention_mask_bytes(arch, workload.context_length, workload.batch_size)
-    acts += mask
+    if workload.attention == "eager":
+        # The prefill's scores of one layer: the bf16 product, its fp32 softmax and the bf16
+        # cast (6 bytes a score alive together), over the heads of this GPU; plus the 16-bit
+        # 4D causal mask eager attention adds to them.
+        scores = attention_score_bytes(arch, workload.context_length, workload.batch_size, per_entry=6)
+        scores /= tensor_parallel
+        mask = 2 * workload.batch_size * workload.context_length**2
+    elif workload.attention == "flash":
+        scores = mask = 0  # flash-attention 2 masks inside the kernel, sliding windows included
+    else:
+        scores = 0
+        mask = attention_mask_bytes(arch, workload.context_length, workload.batch_size)
+    acts += scores + mask
     workspace = TORCH_WORKSPACE_BYTES + moe_dispatch_bytes(arch, cb)
     if precision in BITSANDBYTES_PRECISIONS:
         # bitsandbytes dequantises one weight matrix at a time to 16-bit.
         workspace += largest_linear(arch) * 2
     reserve = ALLOCATOR_RESERVE_INFERENCE * (kv + acts)
     comm = MULTI_GPU_COMM_BYTES if n > 1 else 0
-    overhead = CUDA_CONTEXT_BYTES + workspace + reserve + comm
     return build_estimate(
         workload,
         params,
-        {"weights": weights, "kv_cache": kv, "activations": acts, "overhead": overhead},
+        {"weights": weights, "kv_cache": kv, "activations": acts},
         {
             "cuda_context": CUDA_CONTEXT_BYTES,
             "workspace": workspace,
             "allocator_reserve": reserve,
             "multi_gpu_communication": comm,
+        },
+        {
             "logits": logits,
             "attention_mask": mask,
+            "attention_scores": scores,
         },
         "prefill",
     )
