@@ -429,3 +429,44 @@ def test_markdown_report_draws_the_memory_chart(tmp_path: Path) -> None:
     assert "| serving | meta-llama/Llama-3.1-8B-Instruct | L4 |" in result.stdout
     assert "❌ exceeds" in result.stdout and "✅ fits" in result.stdout
     assert result.stdout.count("xychart-beta") == 2
+
+
+def test_sc101_says_when_vllm_would_refuse_to_start(catalog: Catalog) -> None:
+    # The workload's own 4,096 × 4 tokens fit the pool, but one request of max_model_len does
+    # not: vLLM refuses to start ("larger than the maximum number of tokens … in KV cache").
+    workload = _serving(engine="vllm", hardware={"gpu": "L4"}, max_model_len=131072, batch_size=2)
+    data = _record([workload], chosen=LLAMA8, candidates=_llama())
+    [finding] = _run("SC101", _context(data, catalog))
+    assert finding.pointer == "/workloads/0/max_model_len"
+    assert re.search(r"vLLM would refuse to start: the KV cache pool .* holds [\d,]+ tokens", finding.message)
+    assert "less than one request of max_model_len 131,072" in finding.message
+    tokens = int(re.search(r"holds ([\d,]+) tokens", finding.message).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert f"Lower max_model_len to at most {tokens:,}" in finding.help
+    # What the help says is enough: SC101 is silent at that length.
+    workload["max_model_len"] = tokens
+    assert _run("SC101", _context(_record([workload], chosen=LLAMA8, candidates=_llama()), catalog)) == []
+
+
+def test_sc101_says_when_the_share_leaves_no_room_for_cuda_graphs(catalog: Catalog) -> None:
+    workload = _serving(engine="vllm", hardware={"gpu": "H100-80GB"}, gpu_memory_utilization=0.995)
+    [finding] = _run("SC101", _context(_record([workload]), catalog))
+    assert finding.pointer == "/workloads/0/gpu_memory_utilization"
+    assert "outside vLLM's share, but the CUDA context and CUDA graphs need about 1.4 GB" in finding.message
+    assert finding.help == "Lower gpu_memory_utilization to at most 0.98."
+
+
+def test_sc101_training_on_several_gpus_is_data_parallel_unless_the_record_says(catalog: Catalog) -> None:
+    workload = _serving(
+        name="fine-tune",
+        mode="full-finetune",
+        precision="mixed",
+        hardware={"gpu": "A100-80GB", "count": 8},
+        context_length=2048,
+        batch_size=1,
+        gradient_checkpointing=True,
+    )
+    # HF Trainer / torchrun on 8 GPUs: every GPU holds all of a 7B model's states.
+    [finding] = _run("SC101", _context(_record([workload]), catalog))
+    assert "exceeds the 81.6 GB usable on each of 8 × A100-80GB" in finding.message
+    workload["parallelism"] = "zero-3"
+    assert _run("SC101", _context(_record([workload]), catalog)) == []

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 
 from selectcheck.compute.architecture import Architecture, count_parameters
 from selectcheck.compute.memory.constants import VLLM_GPU_MEMORY_UTILIZATION
-from selectcheck.compute.memory.errors import ImpossibleWorkload, MemoryWorkloadError
-from selectcheck.compute.memory.feasibility import split_impossibilities
+from selectcheck.compute.memory.errors import MemoryWorkloadError
+from selectcheck.compute.memory.feasibility import refuse, split_impossibilities
 from selectcheck.compute.memory.precisions import QUANTIZED_PRECISIONS
 from selectcheck.compute.memory.workload import MemoryWorkload
 
@@ -172,16 +172,16 @@ def estimate_memory(
     else:
         arch = architecture
         exact_arch = True
-        problems = split_impossibilities(
-            engine=workload.engine,
-            parallelism=workload.resolved_parallelism,
-            gpu_count=workload.gpu_count,
-            heads=arch.num_attention_heads,
-            kv_heads=arch.num_key_value_heads,
-            layers=arch.num_hidden_layers,
+        refuse(
+            split_impossibilities(
+                engine=workload.engine,
+                parallelism=workload.resolved_parallelism,
+                gpu_count=workload.gpu_count,
+                heads=arch.num_attention_heads,
+                kv_heads=arch.num_key_value_heads,
+                layers=arch.num_hidden_layers,
+            )
         )
-        if problems:
-            raise ImpossibleWorkload(problems[0].message, problems[0].key)
     params = parameters if parameters is not None else count_parameters(arch)
     if workload.engine == "vllm":
         est = vllm.estimate(workload, arch, params)

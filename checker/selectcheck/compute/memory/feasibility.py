@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from selectcheck.compute.memory.errors import ImpossibleWorkload
 from selectcheck.compute.memory.precisions import (
     FOUR_BIT_PRECISIONS,
     GGUF_PRECISIONS,
@@ -161,3 +162,9 @@ def split_impossibilities(
         if problem is not None:
             out.append(Impossibility("hardware", "pipeline-layers", f"pipeline parallelism: {problem}"))
     return out
+
+
+def refuse(problems: list[Impossibility]) -> None:
+    """Raise :class:`ImpossibleWorkload` for the first problem, if there is one."""
+    if problems:
+        raise ImpossibleWorkload(problems[0].message, problems[0].key)

@@ -188,8 +188,32 @@ def attention_mask_bytes(
     return (2 + 2 * saved_biases) * entries
 
 
-def attention_score_bytes(arch: Architecture, tokens: int, batch_size: int, *, per_entry: float) -> float:
-    """One layer's (batch, heads, tokens, tokens) attention scores, as eager attention
-    materialises them (``per_entry`` bytes per score: the bf16 product, its fp32 softmax and
-    the bf16 cast, as far as they are alive together)."""
-    return per_entry * batch_size * arch.num_attention_heads * tokens * tokens
+def attention_memory(
+    arch: Architecture,
+    attention: str,
+    tokens: int,
+    batch_size: int,
+    *,
+    training: bool = False,
+    gradient_checkpointing: bool = False,
+    tensor_parallel: int = 1,
+) -> tuple[float, int]:
+    """(scores, mask) bytes of the attention implementation at the peak.
+
+    ``eager`` materialises each layer's (batch, heads, tokens, tokens) scores: the bf16
+    product, its fp32 softmax and the bf16 cast, 6 bytes a score alive together, on this GPU's
+    heads; in training every layer keeps its softmax and probabilities for backward (with
+    checkpointing only the recomputed layer), and it adds the 16-bit 4D causal mask.
+    ``flash`` (flash-attention 2) masks inside the kernel, sliding windows included. ``sdpa``
+    holds a mask only where it cannot use its built-in causal one (:func:`attention_mask_bytes`).
+    """
+    if attention == "eager":
+        layers = arch.num_hidden_layers if training and not gradient_checkpointing else 1
+        scores = layers * 6 * batch_size * arch.num_attention_heads * tokens * tokens / tensor_parallel
+        return scores, 2 * batch_size * tokens * tokens
+    if attention == "flash":
+        return 0.0, 0
+    mask = attention_mask_bytes(
+        arch, tokens, batch_size, training=training, gradient_checkpointing=gradient_checkpointing
+    )
+    return 0.0, mask

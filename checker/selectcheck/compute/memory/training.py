@@ -44,8 +44,7 @@ from selectcheck.compute.memory.constants import (
 from selectcheck.compute.memory.estimate import MemoryEstimate, build_estimate
 from selectcheck.compute.memory.parallel import Sharding, sharding
 from selectcheck.compute.memory.parts import (
-    attention_mask_bytes,
-    attention_score_bytes,
+    attention_memory,
     largest_linear,
     mlp_tokens_width,
     moe_dispatch_bytes,
@@ -188,17 +187,17 @@ class ModelStates:
     first_gradient: float  # the LM head's gradient, the first backward writes (full training)
 
 
-def largest_unit_parameters(arch: Architecture) -> int:
-    """Parameters of the largest unit ZeRO-3 / FSDP gathers at once: a decoder layer, or the
-    embeddings and LM head (the root unit)."""
+def gathered_parameters(arch: Architecture) -> int:
+    """Parameters ZeRO-3 / FSDP hold gathered at once: the decoder layer being computed and
+    the prefetched next one, or the root unit (embeddings and output head, gathered for the
+    whole step) and one layer, whichever is more."""
     layer = attention_parameters(arch) + arch.norms_per_layer * arch.hidden_size
     layer += moe_mlp_parameters(arch) if arch.is_moe else dense_mlp_parameters(arch)
-    return max(layer, embedding_parameters(arch))
+    return max(2 * layer, embedding_parameters(arch) + layer)
 
 
 def model_states(
     *,
-    arch: Architecture,
     trainable: int,
     frozen_weight_bytes: float,
     param_bytes: int,
@@ -206,16 +205,23 @@ def model_states(
     optimizer: str,
     strategy: Sharding,
     offload: str | None,
+    gathered: int,
+    lm_head: int,
 ) -> ModelStates:
     """Weights, gradients and optimizer state per GPU under a strategy, and the host RAM that
-    offloading needs.
+    offloading needs (all GPUs' processes together).
 
-    ``frozen_weight_bytes``: bytes of weights nobody trains (the LoRA base); the trainable
-    ``trainable`` parameters are kept in ``param_bytes`` (the bf16 compute copy under
-    ``mixed``, whose fp32 master copy is counted apart). Offloading the optimizer moves the
-    master weights, the states and an fp32 copy of the gradients to host RAM (the step runs
-    on the CPU) and leaves the gradients in the compute dtype on the GPU; offloading the
-    parameters moves the weights too, so a GPU keeps only the layers it has gathered.
+    ``frozen_weight_bytes``: bytes of weights nobody trains (the LoRA base); the ``trainable``
+    parameters are kept in ``param_bytes`` (the bf16 compute copy under ``mixed``, whose fp32
+    master copy is counted apart). ``gathered``: parameters ZeRO-3 / FSDP hold gathered at
+    once (see :func:`gathered_parameters`); ``lm_head``: parameters of the output head, whose
+    gradient backward writes first.
+
+    Offloading the optimizer moves the master weights, the states and an fp32 copy of the
+    gradients to host RAM and runs the step on the CPU: the GPU reduces gradients bucket by
+    bucket and keeps none between steps. Offloading the parameters moves the weights too, so
+    a GPU keeps only the layers it has gathered. (DeepSpeed's own accounting, 18 bytes a
+    parameter: deepspeed/runtime/zero/stage3.py, estimate_zero3_model_states_mem_needs.)
     """
     weight_bytes = frozen_weight_bytes + trainable * param_bytes
     master = trainable * 4.0 if mixed else 0.0
@@ -226,27 +232,22 @@ def model_states(
     grads = trainable * float(grad_bytes)
     host = 0.0
     if offload is not None:
-        # master + states + fp32 gradients on the host; the GPU keeps 16-bit gradients.
         host += master + states + trainable * 4.0
-        master = states = step = 0.0
-        grads = trainable * 2.0 if mixed else grads
-    gathered = 0.0
-    if strategy.gathers_layers:
-        gathered = 2 * largest_unit_parameters(arch) * (2 if mixed else param_bytes)
+        master = states = step = grads = 0.0
+    gathered_bytes = gathered * (2 if mixed else param_bytes) if strategy.gathers_layers else 0.0
     gpu_weights = weight_bytes * strategy.weights
     if offload == "parameters":
         host += weight_bytes
         gpu_weights = 0.0
-    lm_head = arch.vocab_size * arch.hidden_size * grad_bytes
     return ModelStates(
         weights=gpu_weights,
         master=master * strategy.optimizer,
         gradients=grads * strategy.gradients,
         states=states * strategy.optimizer,
         step_buffers=step * strategy.optimizer,
-        gathered=gathered,
+        gathered=gathered_bytes,
         host=host,
-        first_gradient=lm_head * (strategy.weights if strategy.splits_heads else 1.0),
+        first_gradient=lm_head * grad_bytes * (strategy.weights if strategy.splits_heads else 1.0),
     )
 
 
@@ -282,7 +283,6 @@ def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_ar
         low_precision_inputs = workload.autocast or workload.adapter_precision != "fp32"
     details["trainable_parameters"] = trainable
     states = model_states(
-        arch=arch,
         trainable=trainable,
         frozen_weight_bytes=frozen,
         param_bytes=param_bytes,
@@ -290,6 +290,8 @@ def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_ar
         optimizer=workload.optimizer,
         strategy=strategy,
         offload=workload.offload,
+        gathered=gathered_parameters(arch),
+        lm_head=arch.vocab_size * arch.hidden_size,
     )
 
     acts = training_activation_bytes(
@@ -301,20 +303,15 @@ def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_ar
         tensor_parallel=tensor_parallel,
     )
     logits = acts.logits
-    if workload.attention == "eager":
-        # Every layer saves its softmax (fp32) and the bf16 probabilities for backward; with
-        # checkpointing only the recomputed layer does. Plus the 16-bit 4D mask.
-        layers = 1 if ckpt else arch.num_hidden_layers
-        scores = layers * attention_score_bytes(arch, workload.context_length, workload.batch_size, per_entry=6)
-        scores /= tensor_parallel
-        mask = 2 * workload.batch_size * workload.context_length**2
-    elif workload.attention == "flash":
-        scores = mask = 0  # flash-attention 2 masks inside the kernel, sliding windows included
-    else:
-        scores = 0
-        mask = attention_mask_bytes(
-            arch, workload.context_length, workload.batch_size, training=True, gradient_checkpointing=ckpt
-        )
+    scores, mask = attention_memory(
+        arch,
+        workload.attention,
+        workload.context_length,
+        workload.batch_size,
+        training=True,
+        gradient_checkpointing=ckpt,
+        tensor_parallel=tensor_parallel,
+    )
     if ckpt:
         # Backward first runs the loss (its fp32 logits and log-softmax), then recomputes the
         # last layer: the two phases mostly follow each other, so the larger one plus the
@@ -331,8 +328,12 @@ def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_ar
 
     weights = states.weights + states.gathered
     master, grads, opt_states, step_temp = states.master, states.gradients, states.states, states.step_buffers
-    # The gradient that backward produces first: the LM head's (tied or not), for full training.
-    grad_first = min(grads, states.first_gradient) if mode == "full-finetune" else grads
+    # The gradient that backward produces first: the LM head's (tied or not), for full training;
+    # with the optimizer offloaded it exists only until its bucket goes to the host.
+    if mode == "full-finetune":
+        grad_first = states.first_gradient if workload.offload else min(grads, states.first_gradient)
+    else:
+        grad_first = grads
 
     # Two moments compete for the peak (from the H200 runs, and from replaying runs' tensor
     # allocations through a model of PyTorch's caching allocator: tools/calibration/):

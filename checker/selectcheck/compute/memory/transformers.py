@@ -17,8 +17,7 @@ from selectcheck.compute.memory.constants import (
 from selectcheck.compute.memory.estimate import MemoryEstimate, build_estimate
 from selectcheck.compute.memory.parallel import sharding
 from selectcheck.compute.memory.parts import (
-    attention_mask_bytes,
-    attention_score_bytes,
+    attention_memory,
     inference_activation_bytes,
     kv_cache_bytes,
     largest_linear,
@@ -57,18 +56,9 @@ def estimate(workload: MemoryWorkload, arch: Architecture, params: int, exact_ar
     # Last-position logits: bf16 output, fp32 copy and the processed scores in generate.
     logits = workload.batch_size * arch.vocab_size * (cb + 8)
     acts += logits
-    if workload.attention == "eager":
-        # The prefill's scores of one layer: the bf16 product, its fp32 softmax and the bf16
-        # cast (6 bytes a score alive together), over the heads of this GPU; plus the 16-bit
-        # 4D causal mask eager attention adds to them.
-        scores = attention_score_bytes(arch, workload.context_length, workload.batch_size, per_entry=6)
-        scores /= tensor_parallel
-        mask = 2 * workload.batch_size * workload.context_length**2
-    elif workload.attention == "flash":
-        scores = mask = 0  # flash-attention 2 masks inside the kernel, sliding windows included
-    else:
-        scores = 0
-        mask = attention_mask_bytes(arch, workload.context_length, workload.batch_size)
+    scores, mask = attention_memory(
+        arch, workload.attention, workload.context_length, workload.batch_size, tensor_parallel=tensor_parallel
+    )
     acts += scores + mask
     workspace = TORCH_WORKSPACE_BYTES + moe_dispatch_bytes(arch, cb)
     if precision in BITSANDBYTES_PRECISIONS:

@@ -12,9 +12,9 @@ from selectcheck.compute.memory.constants import (
     VLLM_MAX_NUM_BATCHED_TOKENS,
     VLLM_MAX_NUM_SEQS,
 )
-from selectcheck.compute.memory.errors import ImpossibleWorkload, MemoryWorkloadError
+from selectcheck.compute.memory.errors import MemoryWorkloadError
 from selectcheck.compute.memory.feasibility import TRAINING_MODES as TRAINING_MODES
-from selectcheck.compute.memory.feasibility import setting_impossibilities
+from selectcheck.compute.memory.feasibility import refuse, setting_impossibilities
 from selectcheck.compute.memory.precisions import KV_PRECISIONS, PRECISIONS
 
 MODES = ("inference", "lora", "qlora", "full-finetune")
@@ -109,15 +109,15 @@ class MemoryWorkload:
             raise MemoryWorkloadError(
                 f"gpu_memory_utilization must be in (0, 1], got {utilization!r}", "gpu_memory_utilization"
             )
-        problems = setting_impossibilities(
-            mode=self.mode,
-            engine=self.engine,
-            precision=self.precision,
-            parallelism=self.resolved_parallelism,
-            offload=self.offload,
+        refuse(
+            setting_impossibilities(
+                mode=self.mode,
+                engine=self.engine,
+                precision=self.precision,
+                parallelism=self.resolved_parallelism,
+                offload=self.offload,
+            )
         )
-        if problems:
-            raise ImpossibleWorkload(problems[0].message, problems[0].key)
 
     @property
     def is_training(self) -> bool:
