@@ -222,9 +222,10 @@ LLAMA_CPP_CONTEXT_BYTES = int(
         "LLAMA_CPP_CONTEXT_BYTES",
         500_000_000,
         "bytes",
-        "measured",
-        """CUDA context of a llama.cpp process (no PyTorch kernels loaded): 0.3-0.5 GB on NVIDIA
-        cards as nvidia-smi shows it next to llama.cpp's own buffer log.""",
+        "fitted",
+        """CUDA context of a llama.cpp process, which loads no PyTorch kernels: not measured here;
+        set below PyTorch's measured 0.82 GB (CUDA_CONTEXT_BYTES). llama.cpp's own logs list its
+        model, KV and compute buffers exactly, and the estimate matches those.""",
     )
 )
 LLAMA_CPP_WORKSPACE_BYTES = int(
