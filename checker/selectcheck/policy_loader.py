@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_path
+from selectcheck.loader.files import RefusedFile, read_regular
 from selectcheck.model.policy import Policy
 from selectcheck.resources import DEFAULT_POLICY, POLICY_DIR
 from selectcheck.schema_check import validate_document
@@ -29,6 +30,7 @@ else:  # pragma: no cover - Python 3.10
 
 CONFIG_NAMES = (".selectcheck.yaml", ".selectcheck.yml")
 CATALOG_KINDS = ("gpus", "models", "benchmarks", "licenses")
+MAX_POLICY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,23 +42,36 @@ class LoadedPolicy:
     catalog_files: dict[str, tuple[Path, ...]]
 
 
-def discover_config(start: Path) -> Path | None:
+def discover_config(start: Path, top: Path | None = None) -> Path | None:
+    """The nearest config from `start` upward, never above `top` or the git repository's root
+    (a config outside the repository is not the project's). A config that is a symbolic link
+    is refused: a pull request could point it anywhere."""
+    top = top or next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
     for directory in (start, *start.parents):
         for name in CONFIG_NAMES:
             candidate = directory / name
+            if candidate.is_symlink():
+                raise ConfigError(
+                    f"{candidate} is a symbolic link; selectcheck does not follow links to its policy",
+                    help="Commit the policy itself as a regular file.",
+                )
             if candidate.is_file():
                 return candidate
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+        if pyproject.is_file() and not pyproject.is_symlink() and _pyproject_table(pyproject) is not None:
             return pyproject
+        if directory == top:
+            break
     return None
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raw = read_regular(path, MAX_POLICY_BYTES)
+        if len(raw) > MAX_POLICY_BYTES:
+            raise ConfigError(f"{path} is over the {MAX_POLICY_BYTES:,}-byte limit", location=str(path))
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (OSError, RefusedFile, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}", location=str(path)) from exc
     table = data.get("tool", {}).get("selectcheck")
     return table if isinstance(table, dict) else None
@@ -151,7 +166,16 @@ class _Reader:
         """Paths inside a policy are relative to its own file; resolve them now, before merging."""
         result = dict(data)
         if "records" in result:
-            result["records"] = [str((base / p).resolve()) for p in result["records"]]
+            records = []
+            for p in result["records"]:
+                target = (base / p).resolve()
+                if "://" in p or not _inside(target, self.root):
+                    raise ConfigError(
+                        f"record directory {p!r} is outside the project",
+                        help="Record directories must live in the repository.",
+                    )
+                records.append(str(target))
+            result["records"] = records
         if "catalog" in result:
             catalog: dict[str, list[str]] = {}
             for kind, paths in result["catalog"].items():
@@ -186,17 +210,19 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_policy(explicit: Path | None = None, cwd: Path | None = None) -> LoadedPolicy:
+def load_policy(explicit: Path | None = None, cwd: Path | None = None, root: Path | None = None) -> LoadedPolicy:
+    """The effective policy for a run in `cwd`; `root`, when given, is the project root (the
+    git stage loads the base revision's policy from a copy of its files)."""
     cwd = (cwd or Path.cwd()).resolve()
     if explicit is not None:
         explicit = (cwd / explicit).resolve()
         if not explicit.is_file():
             raise ConfigError(f"policy file not found: {explicit}", help="Check the --policy path.")
         config = explicit
-        root = _project_root(cwd)
+        root = root or _project_root(cwd)
     else:
-        config = discover_config(cwd) or DEFAULT_POLICY
-        root = config.parent if config != DEFAULT_POLICY else _project_root(cwd)
+        config = discover_config(cwd, root) or DEFAULT_POLICY
+        root = config.parent if config != DEFAULT_POLICY else (root or _project_root(cwd))
     reader = _Reader(root)
     raw = reader.read_chain(config)
     try:

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import click
 
+from selectcheck.analysis.context import RunOptions
 from selectcheck.diagnostics import Report, Severity
-from selectcheck.engine import CheckSession, Selection, Source
-from selectcheck.errors import ConfigError
+from selectcheck.engine import MAX_RECORD_BYTES, CheckSession, Selection, Source
+from selectcheck.errors import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, ConfigError
 from selectcheck.policy_loader import load_policy
 from selectcheck.reporters import renderer
 from selectcheck.reporters.sanitize import safe_line
-from selectcheck.rules.context import RunOptions
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
 STDIN = Path("-")
 
 
@@ -35,26 +34,35 @@ class ValidateOptions:
     detect_hardware: bool = False
     stdin_filename: str | None = None
     color: bool = False
+    allow_empty: bool = False
 
 
-def _sources(session: CheckSession, options: ValidateOptions, *, allow_empty: bool = False) -> list[Source]:
+def _sources(session: CheckSession, options: ValidateOptions) -> list[Source]:
     paths = list(options.paths)
     sources: list[Source] = []
     if STDIN in paths:
         if paths.count(STDIN) > 1:
             raise ConfigError("`-` (stdin) can be given only once")
-        sources.append(Source(options.stdin_filename or "<stdin>", None, sys.stdin.buffer.read()))
+        # Read one byte past the limit: the loader reports an oversized input as SC005.
+        sources.append(Source(options.stdin_filename or "<stdin>", None, sys.stdin.buffer.read(MAX_RECORD_BYTES + 1)))
         paths = [p for p in paths if p != STDIN]
     if not paths and not sources:
         paths = [d for d in session.loaded_policy.record_dirs if d.is_dir()]
-        if not paths and not allow_empty:  # a pull request may delete the last record (SC411)
-            wanted = ", ".join(str(d) for d in session.loaded_policy.record_dirs)
-            raise ConfigError(
-                f"no paths given and no record directory found ({wanted})",
-                help="Pass files or directories, or set `records:` in your policy.",
-            )
     sources.extend(session.expand(paths))
     return sources
+
+
+def _nothing_checked(session: CheckSession, options: ValidateOptions) -> ConfigError:
+    """A run that found no record at all must not pass: a CI job pointed at the wrong folder
+    (or a pull request that empties or moves the record directory) would go green."""
+    where = ", ".join(str(p) for p in options.paths) or ", ".join(
+        session.display(d) for d in session.loaded_policy.record_dirs
+    )
+    return ConfigError(
+        f"no record files (*.yaml, *.yml) found in {where}",
+        help="Point selectcheck at the directory that holds the records (`records:` in the policy), "
+        "or pass --allow-empty when an empty record set is expected.",
+    )
 
 
 def _exit_code(report: Report, options: ValidateOptions) -> int:
@@ -119,15 +127,16 @@ def run_validate(options: ValidateOptions) -> int:
         from selectcheck.history import resolve_history
 
         history = resolve_history(loaded.root, options.changed_since)
-    sources = _sources(session, options, allow_empty=history is not None)
+    sources = _sources(session, options)
+    found = bool(sources)
     if history is not None and options.changed_since:
         # Only an explicit --changed-since narrows the run; under GitHub Actions the base
         # ref alone turns on the history rules (SC404, SC411) but every record is checked.
         sources = history.filter_sources(sources, session)
-    report = session.run(sources)
+    report = session.run(sources, history)
+    if not found and not report.files and not options.allow_empty:
+        raise _nothing_checked(session, options)
     report.fail_on_warnings = options.strict
-    if history is not None:
-        history.check(report, session)
     _emit(report, options)
     for message in report.internal_errors:
         click.echo(f"selectcheck: {safe_line(message)} (this is a bug in selectcheck; please report it)", err=True)

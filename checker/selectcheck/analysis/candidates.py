@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.compute.architecture import (
     Architecture,
     ArchitectureError,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from selectcheck.catalog.models import ModelEntry
     from selectcheck.diagnostics import WorkloadMemory
     from selectcheck.model.record import Candidate, Hardware, Workload
-    from selectcheck.rules.context import RecordContext
 
 GB = 1_000_000_000
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -307,11 +307,6 @@ def fits_all_workloads(ctx: RecordContext, candidate: Candidate) -> bool | None:
     if any(v is None for v in verdicts):
         return None
     return True
-
-
-def chosen_index(ctx: RecordContext) -> int | None:
-    chosen = ctx.record.decision.chosen
-    return next((i for i, c in enumerate(ctx.record.candidates) if c.model == chosen), None)
 
 
 # -- the memory of the chosen model, shared by SC101/SC102, SC207 and the markdown report ------

@@ -28,10 +28,10 @@ from selectcheck.rules.registry import Finding
 
 if TYPE_CHECKING:
     from selectcheck.analysis.candidates import Card, WorkloadFit
+    from selectcheck.analysis.context import RecordContext
     from selectcheck.catalog.gpus import GpuEntry
     from selectcheck.compute.memory.vllm import VllmCapacity
     from selectcheck.model.record import Workload
-    from selectcheck.rules.context import RecordContext
 
 GB = 1_000_000_000
 EstimateOf = Callable[[MemoryWorkload], MemoryEstimate]

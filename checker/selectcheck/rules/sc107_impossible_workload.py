@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.candidates import resolve_architecture
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.compute.memory.feasibility import (
+    resolved_parallelism,
+    setting_impossibilities,
+    split_impossibilities,
+    tensor_parallel_problem,
+)
+from selectcheck.rules.memory_advice import raw_workload
 from selectcheck.rules.registry import Finding, rule
 
 # What to do instead, by kind of impossibility (compute/memory/feasibility.py names them).
@@ -67,6 +75,9 @@ _HELP = {
             hardware: {gpu: L4, count: 3}    # 28 heads, 4 KV heads: not over 3 GPUs
             precision: bf16
             context_length: 8192
+        candidates:
+          - model: Qwen/Qwen2.5-7B-Instruct
+            license: apache-2.0
         decision:
           chosen: Qwen/Qwen2.5-7B-Instruct
     """,
@@ -78,24 +89,18 @@ _HELP = {
             hardware: {gpu: L4, count: 2}
             precision: bf16
             context_length: 8192
+        candidates:
+          - model: Qwen/Qwen2.5-7B-Instruct
+            license: apache-2.0
         decision:
           chosen: Qwen/Qwen2.5-7B-Instruct
     """,
 )
 def impossible_workload(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.candidates import chosen_index, resolve_architecture
-    from selectcheck.compute.memory.feasibility import (
-        setting_impossibilities,
-        split_impossibilities,
-        tensor_parallel_problem,
-    )
-    from selectcheck.rules.memory_advice import raw_workload
-
     chosen = chosen_index(ctx)
     architecture = resolve_architecture(ctx, chosen).architecture if chosen is not None else None
     for index, workload in enumerate(ctx.record.workloads):
-        training = workload.mode != "inference"
-        parallelism = workload.parallelism or ("ddp" if training else "tensor")
+        parallelism = resolved_parallelism(workload.mode, workload.parallelism)
         problems = setting_impossibilities(
             mode=workload.mode,
             engine=workload.engine,

@@ -27,6 +27,14 @@ PARAMETER_OFFLOAD = ("zero-3", "fsdp")
 HEAD_SPLITTING_ENGINES = ("transformers", "vllm")
 
 
+def resolved_parallelism(mode: str, parallelism: str | None) -> str:
+    """As given, else tensor parallel for inference and plain data parallel for training
+    (what HF Trainer / torchrun do with several GPUs)."""
+    if parallelism is not None:
+        return parallelism
+    return "ddp" if mode in TRAINING_MODES else "tensor"
+
+
 @dataclass(frozen=True)
 class Impossibility:
     """One reason a workload cannot run: the workload key to blame and what is wrong."""

@@ -14,7 +14,7 @@ from selectcheck.compute.memory.constants import (
 )
 from selectcheck.compute.memory.errors import MemoryWorkloadError
 from selectcheck.compute.memory.feasibility import TRAINING_MODES as TRAINING_MODES
-from selectcheck.compute.memory.feasibility import refuse, setting_impossibilities
+from selectcheck.compute.memory.feasibility import refuse, resolved_parallelism, setting_impossibilities
 from selectcheck.compute.memory.precisions import KV_PRECISIONS, PRECISIONS
 
 MODES = ("inference", "lora", "qlora", "full-finetune")
@@ -125,11 +125,8 @@ class MemoryWorkload:
 
     @property
     def resolved_parallelism(self) -> str:
-        """As given, else tensor parallel for inference and plain data parallel for training
-        (what HF Trainer / torchrun do with several GPUs)."""
-        if self.parallelism is not None:
-            return self.parallelism
-        return "ddp" if self.is_training else "tensor"
+        """As given, else the default of the mode (feasibility.resolved_parallelism)."""
+        return resolved_parallelism(self.mode, self.parallelism)
 
     @property
     def resolved_kv_cache_precision(self) -> str:

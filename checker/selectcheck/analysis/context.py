@@ -93,3 +93,13 @@ class RecordContext:
             self._memo[key] = compute()
         value: T = self._memo[key]
         return value
+
+
+def candidate_index(ctx: RecordContext, model: str) -> int | None:
+    """The position of `model` among the candidates (the first, if it is listed twice)."""
+    return next((i for i, c in enumerate(ctx.record.candidates) if c.model == model), None)
+
+
+def chosen_index(ctx: RecordContext) -> int | None:
+    """The chosen candidate's position; None when it is not a candidate (SC409)."""
+    return candidate_index(ctx, ctx.record.decision.chosen)
