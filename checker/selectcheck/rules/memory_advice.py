@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from selectcheck.analysis.candidates import memory_workload, remembered_estimate, resolve_architecture, workload_fit
 from selectcheck.compute.architecture import ArchitectureError
 from selectcheck.compute.memory import (
     VLLM_GPU_MEMORY_UTILIZATION,
@@ -343,9 +344,6 @@ def fix_help(
 ) -> str:
     """The cheapest change the estimator confirms fits ``budget`` (one sentence), then a
     bigger catalog card or more GPUs of the same card as the alternative."""
-    from selectcheck.analysis.candidates import memory_workload, resolve_architecture, workload_fit
-    from selectcheck.analysis.candidates import remembered_estimate as remembered
-
     workload = ctx.record.workloads[workload_index]
     fit = workload_fit(ctx, candidate_index, workload_index)
     estimate, card = fit.estimate, fit.card
@@ -354,7 +352,7 @@ def fix_help(
     resolved = resolve_architecture(ctx, candidate_index)
 
     def estimate_of(w: MemoryWorkload) -> MemoryEstimate:
-        return remembered(w, resolved.architecture, resolved.parameters)
+        return remembered_estimate(w, resolved.architecture, resolved.parameters)
 
     base = memory_workload(workload)
     sentences: list[str] = []
