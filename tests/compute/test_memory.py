@@ -486,3 +486,30 @@ def test_tensor_parallel_must_split_the_heads_and_pipelines_need_layers() -> Non
         estimate_memory(MemoryWorkload(engine="vllm", gpu_count=3), qwen7)
     # llama.cpp splits whole layers: no head constraint.
     assert estimate_memory(MemoryWorkload(engine="llama.cpp", precision="gguf-q8_0", gpu_count=3), qwen7)
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "bf16", "fp8", "capability", "code"),
+    [
+        ("vllm", "bf16", False, False, (7, 5), "bf16-capability"),  # T4: vLLM refuses bf16
+        ("vllm", "fp16", False, False, (7, 5), None),
+        ("transformers", "bf16", False, False, (7, 0), None),  # slow, but it runs
+        ("vllm", "fp8", False, False, (7, 0), "fp8-capability"),  # V100: no FP8 Marlin
+        ("vllm", "fp8", False, False, (7, 5), None),  # T4: weight-only FP8 Marlin
+        ("vllm", "fp8", False, False, (8, 0), None),  # A100: weight-only FP8 Marlin
+        ("transformers", "fp8", False, False, (8, 0), "fp8-dequantised"),  # A100: dequantised to bf16
+        ("transformers", "fp8", True, True, (8, 9), None),  # L4
+        ("transformers", "fp8", True, None, None, None),  # unknown: no claim
+        ("llama.cpp", "gguf-q8_0", False, False, (7, 0), None),
+    ],
+)
+def test_precisions_the_card_cannot_compute_in(
+    engine: str, precision: str, bf16: bool, fp8: bool | None, capability: tuple[int, int] | None, code: str | None
+) -> None:
+    from selectcheck.compute.memory.feasibility import capability_impossibilities
+
+    problems = capability_impossibilities(
+        engine=engine, precision=precision, gpu="GPU", bf16=bf16, fp8=fp8, capability=capability
+    )
+    assert [p.code for p in problems] == ([code] if code else [])
+    assert all(p.key == "precision" for p in problems)

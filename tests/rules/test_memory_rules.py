@@ -224,6 +224,30 @@ def test_impossible_settings_are_sc107s_not_sc101s(catalog: Catalog) -> None:
     assert "engine: transformers" in finding.help
 
 
+def test_sc107_precisions_the_catalog_card_cannot_compute_in(catalog: Catalog) -> None:
+    """The GPU catalog's bf16/fp8/compute_capability decide: vLLM refuses bf16 on T4 and V100,
+    transformers dequantises fp8 on an A100, vLLM runs fp8 weight-only there."""
+    cases = {
+        ("vllm", "bf16", "T4"): "vLLM refuses bf16 on T4 (compute capability 7.5; bf16 from 8.0)",
+        ("vllm", "bf16", "V100-32GB"): "vLLM refuses bf16 on V100-32GB (compute capability 7.0; bf16 from 8.0)",
+        ("vllm", "fp16", "V100-32GB"): None,
+        ("vllm", "fp8", "A100-80GB"): None,
+        ("vllm", "fp8", "V100-32GB"): "vLLM cannot run fp8 weights on V100-32GB",
+        ("transformers", "fp8", "A100-80GB"): "A100-80GB has no FP8 tensor cores",
+        ("transformers", "fp8", "L4"): None,
+        ("transformers", "bf16", "T4"): None,
+    }
+    for (engine, precision, gpu), expected in cases.items():
+        ctx = _context(_record([_serving(engine=engine, precision=precision, hardware={"gpu": gpu})]), catalog)
+        findings = _run("SC107", ctx)
+        if expected is None:
+            assert findings == [], (engine, precision, gpu)
+        else:
+            [finding] = findings
+            assert finding.pointer == "/workloads/0/precision"
+            assert expected in finding.message, finding.message
+
+
 def test_sc101_absurd_sizes_are_refused_by_the_schema_and_the_largest_allowed_are_findings(
     catalog: Catalog,
 ) -> None:

@@ -53,7 +53,7 @@ from selectcheck.rules.registry import Finding, rule
         workloads:
           - name: serving
             mode: inference
-            hardware: {gpu: A100-80GB}
+            hardware: {gpu: H100-80GB}   # FP8 tensor cores
             precision: fp8
             context_length: 8192
             batch_size: 2

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from selectcheck.analysis.candidates import resolve_architecture
 from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.compute.memory.feasibility import (
+    capability_impossibilities,
     resolved_parallelism,
     setting_impossibilities,
     split_impossibilities,
@@ -34,6 +35,12 @@ _HELP = {
     "llama.cpp with `gpu_layers`.",
     "parameter-offload": "Use `parallelism: zero-3` or fsdp with `offload: parameters`, or offload only the "
     "optimizer.",
+    "bf16-capability": "Use `precision: fp16` (vLLM's `--dtype half`), or a card with compute capability 8.0 or "
+    "newer (A10, A100, L4, H100).",
+    "fp8-capability": "Use fp16, int8 or a 4-bit GPTQ/AWQ checkpoint on this card, or a card with compute capability "
+    "7.5 or newer.",
+    "fp8-dequantised": "Serve the fp8 checkpoint with vLLM (weight-only FP8 on compute capability 7.5 and up), "
+    "declare `precision: bf16` if transformers is the engine, or use a card with FP8 (L4, H100, H200).",
     "optimizer-offload": "Set `parallelism` to zero-1, zero-2, zero-3 or fsdp (DeepSpeed / FSDP), which can keep "
     "the optimizer in host RAM.",
 }
@@ -61,6 +68,12 @@ _HELP = {
           with fewer KV heads than GPUs each KV head must be replicated on a whole number of
           them);
         - more pipeline stages than the model has layers;
+        - a weight precision the card cannot compute in: bf16 under vLLM below compute
+          capability 8.0 (T4, V100: vLLM refuses to start), fp8 under transformers on a card
+          without FP8 tensor cores (below 8.9, such as the A100: the checkpoint is dequantised
+          to bf16, twice the memory) and fp8 under vLLM below 7.5 (vLLM runs FP8 weight-only
+          on Turing and Ampere). The GPU catalog's `bf16`, `fp8` and `compute_capability` say
+          what each card has;
         - a training-state sharding (`zero-1`, `zero-2`, `zero-3`, `fsdp`) for inference,
           `offload` outside training, parameter offload without `zero-3`/`fsdp`, and optimizer
           offload without ZeRO or FSDP.
@@ -116,6 +129,16 @@ def impossible_workload(ctx: RecordContext) -> Iterator[Finding]:
                 heads=architecture.num_attention_heads,
                 kv_heads=architecture.num_key_value_heads,
                 layers=architecture.num_hidden_layers,
+            )
+        gpu = ctx.catalog.gpus.get(workload.hardware.gpu) if workload.hardware.gpu else None
+        if gpu is not None:
+            problems += capability_impossibilities(
+                engine=workload.engine,
+                precision=workload.precision,
+                gpu=gpu.id,
+                bf16=gpu.bf16,
+                fp8=gpu.fp8,
+                capability=gpu.capability(),
             )
         given = raw_workload(ctx, index)
         for problem in problems:

@@ -2,7 +2,7 @@
 
 Each check names the workload key that makes the workload impossible (so a rule can point at
 it) and says why in one clause. Pure: the settings and, for the checks that need them, the
-head and layer counts come in as plain values.
+head and layer counts and the card's capabilities come in as plain values.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ PARAMETER_OFFLOAD = ("zero-3", "fsdp")
 # Engines that split attention heads across tensor-parallel GPUs and refuse degrees that do
 # not divide them (llama.cpp splits whole layers, or rows by ratio, and has no such limit).
 HEAD_SPLITTING_ENGINES = ("transformers", "vllm")
+# vLLM runs FP8 checkpoints on cards without FP8 tensor cores weight-only (W8A16, the FP8
+# Marlin kernel), from compute capability 7.5: docs.vllm.ai features/quantization/fp8 ("FP8
+# models will run on compute capability >= 7.5 (Turing) as weight-only W8A16"; 8.0 before
+# the Turing port, vllm-project/vllm#5975).
+VLLM_FP8_WEIGHT_ONLY_CAPABILITY = (7, 5)
 
 
 def resolved_parallelism(mode: str, parallelism: str | None) -> str:
@@ -169,6 +174,53 @@ def split_impossibilities(
         problem = pipeline_problem(layers, gpu_count)
         if problem is not None:
             out.append(Impossibility("hardware", "pipeline-layers", f"pipeline parallelism: {problem}"))
+    return out
+
+
+def capability_impossibilities(
+    *,
+    engine: str,
+    precision: str,
+    gpu: str,
+    bf16: bool | None,
+    fp8: bool | None,
+    capability: tuple[int, int] | None,
+) -> list[Impossibility]:
+    """Weight precisions an engine cannot run on the card: ``bf16`` and ``fp8`` say whether the
+    card has bf16 / FP8 tensor cores (None: unknown), ``capability`` is its NVIDIA compute
+    capability (None: unknown or another vendor)."""
+    out: list[Impossibility] = []
+    level = f"compute capability {capability[0]}.{capability[1]}; " if capability else ""
+    if engine == "vllm" and precision == "bf16" and bf16 is False:
+        # vLLM's own check: "Bfloat16 is only supported on GPUs with compute capability of at
+        # least 8.0" (vllm-project/vllm#946 on V100, #1157 on T4).
+        out.append(
+            Impossibility(
+                "precision", "bf16-capability", f"vLLM refuses bf16 on {gpu} ({level}bf16 from 8.0)"
+            )
+        )
+    if precision == "fp8" and fp8 is False:
+        if engine == "vllm" and capability is not None and capability < VLLM_FP8_WEIGHT_ONLY_CAPABILITY:
+            out.append(
+                Impossibility(
+                    "precision",
+                    "fp8-capability",
+                    f"vLLM cannot run fp8 weights on {gpu} ({level}FP8 computes from 8.9, weight-only FP8 "
+                    "Marlin from 7.5)",
+                )
+            )
+        elif engine == "transformers":
+            # transformers' FP8 quantizer: "FP8 quantized models is only supported on GPUs with
+            # compute capability >= 8.9 ... We will default to dequantizing the model to bf16"
+            # (earlier releases raised instead).
+            out.append(
+                Impossibility(
+                    "precision",
+                    "fp8-dequantised",
+                    f"{gpu} has no FP8 tensor cores ({level}FP8 from 8.9): transformers dequantises an fp8 "
+                    "checkpoint to bf16 on load, so it runs with twice the weight memory, not in fp8",
+                )
+            )
     return out
 
 
