@@ -187,8 +187,8 @@ class GpuCatalogFile(CatalogModel):
                     raise ValueError(f"GPU name {name!r} is used by both {owner} and {gpu.id}")
         for gpu in self.gpus:
             for name in gpu.family:
-                owner = seen.get(normalize_id(name))
-                if owner is not None:
+                if normalize_id(name) in seen:
+                    owner = seen[normalize_id(name)]
                     raise ValueError(f"family name {name!r} of {gpu.id} is also the id or alias of {owner}")
         return self
 
