@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from selectcheck.compute.units import GB
 from selectcheck.loader.files import RECORD_SUFFIXES, RefusedFile, read_regular, walk_records
 
 if TYPE_CHECKING:
@@ -40,8 +41,6 @@ SLUG_MAX = 40
 TODO = "TODO"
 PLACEHOLDER_MODEL = "TODO/model-id"
 DEFAULT_CONTEXT = 4096
-MIB = 1024 * 1024
-GB = 1_000_000_000
 
 # The number at the start of a record's file name, read as SC408 reads it (`0007-x.yaml`).
 _FILE_NUMBER = re.compile(r"^(\d+)(?:[-_.]|$)")
