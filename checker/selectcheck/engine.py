@@ -27,6 +27,7 @@ from selectcheck.diagnostics import (
     Report,
     Severity,
 )
+from selectcheck.display_names import printable_name, shortened
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_bytes, load_path
 from selectcheck.loader.summary import scan_summary
@@ -34,7 +35,7 @@ from selectcheck.model.record import Record
 from selectcheck.policy_loader import LoadedPolicy
 from selectcheck.rules.context import ProjectIndex, RecordContext, RecordSummary, RunOptions
 from selectcheck.rules.registry import Rule, all_rules, rule_table
-from selectcheck.schema_check import validate_document
+from selectcheck.schema_check import validate_document, yaml11_notes
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 MAX_RECORD_BYTES = 1024 * 1024
@@ -63,6 +64,8 @@ class Source:
     display: str
     path: Path | None = None
     content: bytes | None = None
+    # Why the name cannot be shown as it is (not UTF-8, control characters), if so.
+    name_problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -84,7 +87,11 @@ class CheckSession:
 
     # ---- collecting files -------------------------------------------------------------
     def display(self, path: Path) -> str:
-        """The path as reports show it: relative to the working directory when inside it."""
+        """The path as reports show it: relative to the working directory when inside it,
+        with any byte that is not UTF-8 and any control character escaped."""
+        return printable_name(self._relative(path))[0]
+
+    def _relative(self, path: Path) -> str:
         absolute = _absolute(path)
         for base in (self._cwd, self.loaded_policy.root):
             try:
@@ -97,14 +104,23 @@ class CheckSession:
         sources: list[Source] = []
         seen: set[Path] = set()
         for path in paths:
-            if not path.exists():
-                raise ConfigError(f"no such file or directory: {path}", help="Check the paths you passed.")
-            files = sorted(_walk_records(path)) if path.is_dir() else [path]
+            try:
+                exists, is_dir = path.exists(), path.is_dir()
+            except OSError as exc:  # a name longer than the system allows, a symlink loop
+                shown = shortened(path.as_posix())
+                raise ConfigError(
+                    f"cannot use the path {shown}: {exc.strerror}", help="Check the paths you passed."
+                ) from exc
+            if not exists:
+                shown = shortened(path.as_posix(), 1000)
+                raise ConfigError(f"no such file or directory: {shown}", help="Check the paths you passed.")
+            files = sorted(_walk_records(path)) if is_dir else [path]
             for file in files:
                 resolved = _absolute(file)
                 if resolved not in seen:
                     seen.add(resolved)
-                    sources.append(Source(self.display(file), file))
+                    display, problem = printable_name(self._relative(file))
+                    sources.append(Source(display, file, name_problem=problem))
         return sources
 
     # ---- the project index ------------------------------------------------------------
@@ -168,6 +184,21 @@ class CheckSession:
     def check_document(self, source: Source, doc: LoadedDocument, project: ProjectIndex) -> FileResult:
         result = FileResult(source.display)
         raw: list[tuple[str, Diagnostic]] = []
+        if source.name_problem is not None:
+            raw.append(
+                (
+                    "SC005",
+                    self._diag(
+                        "SC005",
+                        doc,
+                        FILE_START,
+                        "",
+                        f"the file name {source.name_problem}; reports show it escaped",
+                        "Rename the file (`git mv`) to a UTF-8 name without control characters, so every "
+                        "report, and GitHub's annotations, can name it.",
+                    ),
+                )
+            )
         for failure in doc.failures:
             raw.append(
                 (
@@ -245,10 +276,15 @@ class CheckSession:
                 )
             ]
         record, violations = validate_document(data, Record, "record.schema.json")
+        violations, yaml11_warnings = yaml11_notes(violations, doc.yaml11)
         diags = [
             self._diag("SC002", doc, doc.locate(v.pointer, key=v.at_key), v.pointer, v.message, v.help)
             for v in violations
         ]
+        for warning in yaml11_warnings:
+            diag = self._diag("SC002", doc, doc.locate(warning.pointer), warning.pointer, warning.message, warning.help)
+            diag.severity = Severity.WARNING  # valid either way; only YAML 1.1 tools read it differently
+            diags.append(diag)
         return record, diags
 
     @property

@@ -16,11 +16,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from selectcheck.display_names import shortened
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_path
 from selectcheck.model.policy import Policy
 from selectcheck.resources import DEFAULT_POLICY, POLICY_DIR
-from selectcheck.schema_check import validate_document
+from selectcheck.schema_check import validate_document, yaml11_notes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,6 +70,23 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _resolve(path: Path) -> tuple[Path, str | None]:
+    """`path` resolved, and why the file system refuses it as a name (longer than it
+    allows, a symlink loop, no permission, a NUL character), or None. A path that does not
+    exist is not refused here: each caller reports that in its own words."""
+    resolved = path
+    try:
+        resolved = path.resolve()
+        resolved.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return resolved, None
+    except ValueError:  # "embedded null byte": YAML can write "\0"
+        return path, "the name contains a NUL character"
+    except OSError as exc:
+        return path, exc.strerror or type(exc).__name__
+    return resolved, None
+
+
 def _inside(path: Path, *roots: Path) -> bool:
     resolved = path.resolve()
     return any(resolved == r or r in resolved.parents for r in (root.resolve() for root in roots))
@@ -92,7 +110,7 @@ class _Reader:
         parent: dict[str, Any] = {}
         if extends is not None and extends != "none":
             parent = self.read_chain(self._resolve_extends(str(extends), path, doc))
-        own = self._absolutize(data, path.parent)
+        own = self._absolutize(data, path.parent, doc, path)
         return _merge(parent, own)
 
     def _resolve_extends(self, extends: str, path: Path, doc: LoadedDocument | None) -> Path:
@@ -105,7 +123,9 @@ class _Reader:
                 location=location,
                 help="Vendor the policy into the repository and name its relative path.",
             )
-        target = (path.parent / extends).resolve()
+        target, problem = _resolve(path.parent / extends)
+        if problem is not None:
+            raise ConfigError(f"extends {shortened(extends)!r}: {problem}", location=location)
         if not _inside(target, self.root, POLICY_DIR):
             raise ConfigError(
                 f"extends {extends!r} points outside the project",
@@ -139,6 +159,8 @@ class _Reader:
                 )
             data = doc.data
         _, violations = validate_document(data, Policy, "policy.schema.json")
+        if doc is not None:
+            violations, _ = yaml11_notes(violations, doc.yaml11)
         if violations:
             first = violations[0]
             where = self._location(doc, first.pointer, path, at_key=first.at_key)
@@ -147,17 +169,30 @@ class _Reader:
         assert isinstance(data, dict)
         return dict(data), doc
 
-    def _absolutize(self, data: dict[str, Any], base: Path) -> dict[str, Any]:
+    def _absolutize(self, data: dict[str, Any], base: Path, doc: LoadedDocument | None, path: Path) -> dict[str, Any]:
         """Paths inside a policy are relative to its own file; resolve them now, before merging."""
         result = dict(data)
+
+        def usable(written: str, pointer: str, what: str) -> Path:
+            target, problem = _resolve(base / written)
+            if problem is not None:
+                raise ConfigError(
+                    f"{what} {shortened(written)!r}: {problem}",
+                    location=self._location(doc, pointer, path),
+                    help="Name a file or directory inside the repository.",
+                )
+            return target
+
         if "records" in result:
-            result["records"] = [str((base / p).resolve()) for p in result["records"]]
+            result["records"] = [
+                str(usable(p, f"/records/{i}", "record directory")) for i, p in enumerate(result["records"])
+            ]
         if "catalog" in result:
             catalog: dict[str, list[str]] = {}
             for kind, paths in result["catalog"].items():
                 resolved = []
-                for p in paths:
-                    target = (base / p).resolve()
+                for i, p in enumerate(paths):
+                    target = usable(p, f"/catalog/{kind}/{i}", "catalog file")
                     if "://" in p or not _inside(target, self.root, POLICY_DIR):
                         raise ConfigError(
                             f"catalog file {p!r} is outside the project",
@@ -189,9 +224,13 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 def load_policy(explicit: Path | None = None, cwd: Path | None = None) -> LoadedPolicy:
     cwd = (cwd or Path.cwd()).resolve()
     if explicit is not None:
-        explicit = (cwd / explicit).resolve()
+        explicit, problem = _resolve(cwd / explicit)
+        if problem is not None:
+            raise ConfigError(f"cannot use the policy path {shortened(str(explicit))}: {problem}")
         if not explicit.is_file():
-            raise ConfigError(f"policy file not found: {explicit}", help="Check the --policy path.")
+            raise ConfigError(
+                f"policy file not found: {shortened(str(explicit), 1000)}", help="Check the --policy path."
+            )
         config = explicit
         root = _project_root(cwd)
     else:
