@@ -447,7 +447,7 @@ def _containers(node: Any, found: list[Any]) -> list[Any]:
 def _plain_data(data: bytes) -> Any:
     try:
         return yaml.safe_load(data.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError):
+    except Exception:  # PyYAML's constructors raise KeyError, ValueError…: mutate the text instead
         return None
 
 
