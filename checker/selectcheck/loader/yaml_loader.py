@@ -83,43 +83,32 @@ _TIMESTAMP_TEXT = re.compile(
     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
     re.X,
 )
-_DIGITS = "0123456789"
 
 
-def _first_char_table(
-    rules: list[tuple[str, re.Pattern[str], str]],
+def _resolver_table(
+    bools: re.Pattern[str], bool_starts: str, floats: re.Pattern[str], ints: re.Pattern[str]
 ) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """First character → the (tag, pattern) pairs to try, in ruamel.yaml's order."""
+    rules = [
+        (_BOOL, bools, bool_starts),
+        (_FLOAT, floats, "-+.0123456789"),
+        (_INT, ints, "-+0123456789"),
+        (_MERGE, re.compile(r"^<<$"), "<"),
+        (_NULL, _NULL_WORDS, "~nN"),
+        (_NULL, _NULL_WORDS, ""),  # the empty scalar
+        (_TIMESTAMP, _TIMESTAMP_TEXT, "0123456789"),
+    ]
     table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-    for tag, pattern, first in rules:
-        for char in first or [""]:
+    for tag, pattern, starts in rules:
+        for char in starts or [""]:
             table.setdefault(char, []).append((tag, pattern))
     return table
 
 
-# (tag, pattern, the characters a match can start with), tried in this order.
+# By version: YAML 1.1 (a `%YAML 1.1` directive) or YAML 1.2.
 _RESOLVERS = {
-    False: _first_char_table(
-        [
-            (_BOOL, _BOOL_12, "tTfF"),
-            (_FLOAT, _FLOAT_12, "-+.0123456789"),
-            (_INT, _INT_12, "-+0123456789"),
-            (_MERGE, re.compile(r"^<<$"), "<"),
-            (_NULL, _NULL_WORDS, "~nN"),
-            (_NULL, _NULL_WORDS, ""),
-            (_TIMESTAMP, _TIMESTAMP_TEXT, _DIGITS),
-        ]
-    ),
-    True: _first_char_table(
-        [
-            (_BOOL, _BOOL_11, "yYnNtTfFoO"),
-            (_FLOAT, _FLOAT_11, "-+.0123456789"),
-            (_INT, _INT_11, "-+0123456789"),
-            (_MERGE, re.compile(r"^<<$"), "<"),
-            (_NULL, _NULL_WORDS, "~nN"),
-            (_NULL, _NULL_WORDS, ""),
-            (_TIMESTAMP, _TIMESTAMP_TEXT, _DIGITS),
-        ]
-    ),
+    False: _resolver_table(_BOOL_12, "tTfF", _FLOAT_12, _INT_12),
+    True: _resolver_table(_BOOL_11, "yYnNtTfFoO", _FLOAT_11, _INT_11),
 }
 # Resolved tags per scalar text, per version: records repeat the same keys and values.
 _IMPLICIT_TAGS: dict[bool, dict[str, str]] = {False: {}, True: {}}
