@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +35,15 @@ class CliResult:
         return data
 
 
+@pytest.fixture(scope="session")
+def _catalog_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("selectcheck-cache")
+
+
 @pytest.fixture(autouse=True)
-def _pinned_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _pinned_environment(monkeypatch: pytest.MonkeyPatch, _catalog_cache: Path) -> None:
     monkeypatch.setenv("SELECTCHECK_TODAY", TODAY)
+    monkeypatch.setenv("SELECTCHECK_CACHE_DIR", str(_catalog_cache))  # never the user's own cache
     for name in ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITHUB_STEP_SUMMARY", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
 
@@ -84,3 +92,15 @@ def copy_tree() -> Callable[[Path, Path], None]:
         shutil.copytree(source, target, dirs_exist_ok=True)
 
     return _copy
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run the real git CLI in `cwd` as a fixed author; returns its standard output."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from selectcheck.rules.contract import CONTRACT
 from selectcheck.rules.registry import all_rules, rule_table
 from tests.conftest import BASE_RECORD, REPO, copy_base, invoke
 
@@ -89,8 +88,9 @@ def test_stdin_with_filename(project: Path) -> None:
 def test_json_shape_is_stable(project: Path) -> None:
     copy_base(project / "records" / "0009-faq.yaml")
     report = invoke(["validate", "--format", "json", "records"], project).json()
-    assert list(report) == ["tool", "version", "files", "summary", "diagnostics"]
-    assert report["tool"] == "selectcheck" and report["files"] == 1
+    # DESIGN §7's keys in their order, plus the version of the shape (issue 16).
+    assert list(report) == ["tool", "version", "report_version", "files", "summary", "diagnostics"]
+    assert report["tool"] == "selectcheck" and report["files"] == 1 and report["report_version"] == 1
     assert report["summary"] == {"error": 0, "warning": 1, "info": 0, "waived": 0}
     assert list(report["diagnostics"][0]) == [
         "code",
@@ -114,24 +114,44 @@ def test_format_to_file_and_several_formats(project: Path) -> None:
     assert json.loads((project / "out.json").read_text())["summary"]["warning"] == 1
 
 
-def test_rules_lists_every_design_code_with_status() -> None:
+DESIGN_CODES = {
+    code: (name, severity)
+    for code, name, severity in (
+        line.split("\t")
+        for line in (REPO / "tests" / "data" / "design-rule-codes.tsv").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+}
+
+
+def test_rules_lists_every_design_code_with_its_stage() -> None:
     result = invoke(["rules"], REPO)
-    for info in CONTRACT:
-        line = next(line for line in result.stdout.splitlines() if line.startswith(info.code))
-        status = "implemented" if info.code in all_rules() else "planned"
-        assert info.name in line and status in line
+    for code, (name, _) in DESIGN_CODES.items():
+        line = next(line for line in result.stdout.splitlines() if line.startswith(code))
+        assert name in line and all_rules()[code].stage.value in line
     rows = json.loads(invoke(["rules", "--format", "json"], REPO).stdout)
-    assert {r["code"] for r in rows} == {i.code for i in CONTRACT}
+    assert {r["code"] for r in rows} == set(rule_table())
+    assert {r["code"]: r["configurable"] for r in rows}["SC001"] is False
+    assert {r["code"]: r["waivable"] for r in rows}["SC207"] is True
 
 
 def test_rule_modules_match_the_design_contract() -> None:
-    contract = {info.code: info for info in CONTRACT}
-    for code, rule in all_rules().items():
-        assert code in contract, f"{code} is not in DESIGN §3"
-        assert rule.info.name == contract[code].name
-        assert rule.info.default_severity == contract[code].default_severity
+    """Every code the design fixes is implemented under its fixed name and severity, and every
+    rule carries its explanation and both examples."""
+    for code, (name, severity) in DESIGN_CODES.items():
+        assert code in all_rules(), f"{code} of DESIGN §3 has no rule"
+        info = all_rules()[code].info
+        assert (info.name, info.default_severity.value) == (name, severity)
+    for rule in all_rules().values():
         assert rule.info.explanation and rule.info.failing_example and rule.info.passing_example
-    assert set(rule_table()) == set(contract)
+
+
+def test_explain_accepts_rule_names_and_suggests() -> None:
+    by_name = invoke(["explain", "smaller-equivalent"], REPO)
+    assert by_name.exit_code == 0 and by_name.stdout.startswith("# SC207 smaller-equivalent")
+    assert invoke(["explain", "sc207"], REPO).stdout == by_name.stdout
+    unknown = invoke(["explain", "smaller-equivalnt"], REPO)
+    assert unknown.exit_code == 2 and "Did you mean `smaller-equivalent`?" in unknown.stderr
 
 
 def test_explain_prints_both_examples() -> None:
@@ -170,6 +190,6 @@ def test_version_does_not_import_heavy_modules() -> None:
 def test_markdown_report_draws_each_workload_of_the_examples() -> None:
     result = invoke(["validate", "--format", "markdown", "records/"], REPO)
     assert result.exit_code == 0
-    # 0001 has two workloads, 0002 one, 0003 two: one memory chart each, against the card.
-    assert result.stdout.count("xychart-beta") == 5
+    # 0001 has two workloads, 0002 one, 0003 two, 0004 one: one memory chart each, against the card.
+    assert result.stdout.count("xychart-beta") == 6
     assert "L40S" in result.stdout and "RTX-4090" in result.stdout

@@ -104,6 +104,7 @@ def _apply_diff(text: str, diff: str, where: str) -> str:
 def _apply(step: FileStep, project: Path) -> None:
     path = project / step.path
     if step.action == "write":
+        path.parent.mkdir(parents=True, exist_ok=True)  # evaluation outputs live in their own folders
         path.write_text(step.body, encoding="utf-8")
     elif step.action == "append":
         assert path.is_file(), f"the guide appends to {step.path}, which does not exist yet"
@@ -115,7 +116,7 @@ def _apply(step: FileStep, project: Path) -> None:
 def test_the_guide_runs_as_written(tmp_path: Path) -> None:
     steps = guide_steps(GUIDE.read_text(encoding="utf-8"))
     used = {step.argv[0] for step in steps if isinstance(step, Command)}
-    assert {"estimate", "noise", "new", "validate"} <= used
+    assert {"estimate", "noise", "new", "validate", "import"} <= used
     for step in steps:
         if isinstance(step, FileStep):
             _apply(step, tmp_path)

@@ -97,6 +97,10 @@ def position(path: Path, needle: str) -> tuple[int, int]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path)
+
+
+def make_repo(tmp_path: Path) -> Path:
     """A repository whose `main` holds the policy and one accepted record, MSR-0001."""
     root = tmp_path / "repo"
     root.mkdir()

@@ -183,8 +183,8 @@ def test_short_model_alias_is_written_as_the_repo_id(project: Path) -> None:
 
 
 def test_numbering_continues_after_existing_records(project: Path) -> None:
-    for path in (REPO / "records").glob("*.yaml"):
-        shutil.copy(path, project / "records" / path.name)
+    # the records with the evaluation outputs they cite (records/evals/)
+    shutil.copytree(REPO / "records", project / "records", dirs_exist_ok=True)
     highest = max(int(p.name[:4]) for p in (REPO / "records").glob("*.yaml"))
     result = _new(project, "Next one", "--task", "math", "--model", SMALL, "--gpu", "L4")
     assert result.exit_code == 0, result.stderr

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
+from selectcheck.errors import EXIT_CONFIG, EXIT_OK
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0", ""})

@@ -121,11 +121,6 @@ def scan_records(directories: Sequence[Path]) -> Numbering:
     return next_numbering(names, ids)
 
 
-def today() -> datetime.date:
-    """Today, or ``SELECTCHECK_TODAY`` (YYYY-MM-DD) where it is set, as the rules read it."""
-    from selectcheck.rules.context import today as rules_today
-
-    return rules_today()
 
 
 def git_email(cwd: Path) -> str | None:

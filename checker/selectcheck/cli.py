@@ -15,8 +15,7 @@ import click
 
 from selectcheck import __version__
 from selectcheck.commands import LazyGroup
-
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
+from selectcheck.errors import EXIT_CONFIG
 
 
 def _fail_config(error: Exception) -> NoReturn:
@@ -92,6 +91,7 @@ def _use_color(choice: str) -> bool:
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these codes or prefixes (comma-separated).")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
+@click.option("--allow-empty", is_flag=True, help="Exit 0, not 2, when no record file is found.")
 @click.option(
     "--changed-since", metavar="REV", help="Check only records changed since REV (git); enables history rules."
 )
@@ -106,6 +106,7 @@ def validate(
     ignore: tuple[str, ...],
     strict: bool,
     exit_zero: bool,
+    allow_empty: bool,
     changed_since: str | None,
     detect_hardware: bool,
     stdin_filename: str | None,
@@ -123,6 +124,7 @@ def validate(
         ignore=_codes(ignore),
         strict=strict,
         exit_zero=exit_zero,
+        allow_empty=allow_empty,
         changed_since=changed_since,
         detect_hardware=detect_hardware,
         stdin_filename=stdin_filename,
@@ -138,7 +140,7 @@ def validate(
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
-    """List every rule code with its name, default severity and status."""
+    """List every rule code with its name, default severity and pipeline stage."""
     import json
 
     from selectcheck.rules.registry import rule_table
@@ -150,7 +152,10 @@ def rules_command(fmt: str) -> None:
                 "code": info.code,
                 "name": info.name,
                 "severity": info.default_severity.value,
-                "status": "implemented" if info.implemented else "planned",
+                "stage": info.stage.value,
+                "options": list(info.options),
+                "configurable": info.configurable,
+                "waivable": info.waivable,
                 "summary": info.summary,
             }
             for info in table.values()
@@ -158,20 +163,31 @@ def rules_command(fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     for info in table.values():
-        status = "implemented" if info.implemented else "planned"
-        click.echo(f"{info.code}  {info.name:<24} {info.default_severity.value:<8} {status:<12} {info.summary}")
+        click.echo(
+            f"{info.code}  {info.name:<24} {info.default_severity.value:<8} {info.stage.value:<9} {info.summary}"
+        )
 
 
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
-    """Explain a rule, with a failing and a passing example."""
+    """Explain a rule (by code, SC207, or name, smaller-equivalent), with examples."""
+    import difflib
+
     from selectcheck.explain import explain_text
+    from selectcheck.reporters.sanitize import safe_line
     from selectcheck.rules.registry import rule_table
 
-    info = rule_table().get(code.strip().upper())
+    table = rule_table()
+    wanted = code.strip()
+    by_name = {info.name: info for info in table.values()}
+    info = table.get(wanted.upper()) or by_name.get(wanted.lower().replace("_", "-"))
     if info is None:
-        click.echo(f"selectcheck: error: unknown rule code {code!r}; see `selectcheck rules`", err=True)
+        close = difflib.get_close_matches(wanted.lower(), [*by_name, *(c.lower() for c in table)], n=1)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        click.echo(
+            f"selectcheck: error: unknown rule {safe_line(code)!r}.{hint} See `selectcheck rules`.", err=True
+        )
         sys.exit(EXIT_CONFIG)
     click.echo(explain_text(info), nl=False)
 
@@ -181,10 +197,12 @@ def explain(code: str) -> None:
     "name",
     required=False,
     default="record",
-    type=click.Choice(["record", "policy", "catalog-gpus", "catalog-models", "catalog-benchmarks", "catalog-licenses"]),
+    type=click.Choice(
+        ["record", "policy", "report", "catalog-gpus", "catalog-models", "catalog-benchmarks", "catalog-licenses"]
+    ),
 )
 def schema(name: str) -> None:
-    """Print a JSON Schema (record, policy or a catalog's)."""
+    """Print a JSON Schema (record, policy, the JSON report's or a catalog's)."""
     from selectcheck.resources import SCHEMA_DIR
 
     click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)

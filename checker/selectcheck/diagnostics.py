@@ -47,6 +47,10 @@ class Diagnostic:
     help: str = ""
     waived: bool = False
     waiver_reason: str | None = None
+    # URLs that selectcheck itself put in `message` or `help` (a license's text, its use policy,
+    # from the catalog). Reporters may render these, and only these, as links; any other URL in
+    # the text may come from the record and is shown as plain text. Not part of the JSON report.
+    links: tuple[str, ...] = ()
 
     @property
     def line(self) -> int:
@@ -84,9 +88,26 @@ class Diagnostic:
         }
 
 
+class Stage(str, enum.Enum):
+    """Where in the pipeline a rule's findings come from (README: Architecture)."""
+
+    LOADER = "loader"  # bytes → YAML nodes: the file cannot be read as written
+    SCHEMA = "schema"  # nodes → typed record
+    RECORD = "record"  # a rule function over one typed record
+    PROJECT = "project"  # a rule function over one record and the project's other records
+    GIT = "git"  # the record set against the base revision (--changed-since, pull requests)
+    HARDWARE = "hardware"  # workloads against the local GPUs (--detect-hardware)
+    WAIVERS = "waivers"  # a record's waivers, judged after every other finding is known
+
+
 @dataclass(frozen=True, slots=True)
 class RuleInfo:
-    """What reporters and `selectcheck rules/explain` need to know about a rule code."""
+    """What reporters, `selectcheck rules/explain` and the pipeline know about a rule code.
+
+    `configurable`: a policy may change the severity or turn the rule off; the input checks
+    that mean "this file cannot be read as written" are not, so a pull request cannot switch
+    them off. `waivable`: a record's `waivers:` may silence a finding. `options`: the policy
+    settings (dotted paths into the policy) that the rule reads."""
 
     code: str
     name: str
@@ -95,7 +116,10 @@ class RuleInfo:
     explanation: str
     failing_example: str = ""
     passing_example: str = ""
-    implemented: bool = True
+    stage: Stage = Stage.RECORD
+    options: tuple[str, ...] = ()
+    configurable: bool = True
+    waivable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +154,17 @@ class FileResult:
     # reporter's snippets. Only those lines are kept, so a 100,000-record run does not hold
     # every file in memory.
     source_lines: dict[int, str] = field(default_factory=dict)
+
+    def describe(self, data: Any) -> None:
+        """The report's header fields for this file, from the record's plain data (any shape:
+        the file may not be a valid record)."""
+        if not isinstance(data, dict):
+            return
+        rid, title, decision = data.get("id"), data.get("title"), data.get("decision")
+        self.record_id = rid if isinstance(rid, str) else None
+        self.title = title if isinstance(title, str) else None
+        if isinstance(decision, dict) and isinstance(decision.get("chosen"), str):
+            self.chosen_model = decision["chosen"]
 
     def keep_source(self, lines: list[str]) -> None:
         for diag in self.diagnostics:

@@ -78,12 +78,11 @@ def record_reference() -> str:
 
 
 def rule_table_markdown() -> str:
-    rows = ["| code | name | default | status | fires when |", "| --- | --- | --- | --- | --- |"]
+    rows = ["| code | name | default | stage | fires when |", "| --- | --- | --- | --- | --- |"]
     for info in rule_table().values():
-        status = "implemented" if info.implemented else "planned"
         rows.append(
             f"| [{info.code}](docs/rules/{info.code}.md) | {info.name} | {info.default_severity.value} "
-            f"| {status} | {info.summary} |"
+            f"| {info.stage.value} | {info.summary} |"
         )
     return "\n".join(rows)
 

@@ -10,38 +10,45 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import difflib
 import gc
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selectcheck import __version__
 from selectcheck.analysis.candidates import record_workload_memory
+from selectcheck.analysis.context import ProjectIndex, RecordContext, RecordSummary, RunOptions
 from selectcheck.catalog import Catalog, catalog_for
-from selectcheck.diagnostics import (
-    FILE_START,
-    Diagnostic,
-    FileResult,
-    Report,
-    Severity,
-)
-from selectcheck.display_names import printable_name, shortened
+from selectcheck.diagnostics import FILE_START, Diagnostic, FileResult, Report, Severity, Span, Stage
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_bytes, load_path
+from selectcheck.loader.files import (
+    RefusedFile,
+    WalkedFile,
+    linked_component,
+    printable_name,
+    read_regular,
+    shortened,
+    walk_records,
+)
 from selectcheck.loader.summary import scan_summary
-from selectcheck.model.record import Record
+from selectcheck.loader.yaml_loader import unreadable
+from selectcheck.model.record import Record, Waiver
 from selectcheck.policy_loader import LoadedPolicy
-from selectcheck.rules.context import ProjectIndex, RecordContext, RecordSummary, RunOptions
 from selectcheck.rules.registry import Rule, all_rules, rule_table
 from selectcheck.schema_check import validate_document, yaml11_notes
+
+if TYPE_CHECKING:
+    from selectcheck.history import History
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 MAX_RECORD_BYTES = 1024 * 1024
 # Bytes of checked files kept between indexing and checking (each file is read once).
 CONTENT_CACHE_BYTES = 16 * 1024 * 1024
-RECORD_SUFFIXES = (".yaml", ".yml")
+REFUSAL_HELP = "Commit the record itself as a regular file inside the record directory."
 
 
 @dataclass(slots=True)
@@ -64,7 +71,10 @@ class Source:
     display: str
     path: Path | None = None
     content: bytes | None = None
-    # Why the name cannot be shown as it is (not UTF-8, control characters), if so.
+    # Why the file is not read (a link, a FIFO…): reported as SC005 instead of a check.
+    refusal: str | None = None
+    # Why the name cannot be shown as it is (not UTF-8, control characters): SC005, and the
+    # file is still checked.
     name_problem: str | None = None
 
 
@@ -77,6 +87,9 @@ class CheckSession:
     _internal_errors: list[str] = field(default_factory=list)
     _active: list[Rule] | None = None
     _cwd: Path = field(default_factory=lambda: _absolute(Path.cwd()))
+
+    def __post_init__(self) -> None:
+        _check_policy_rules(self.loaded_policy)
 
     @property
     def catalog(self) -> Catalog:
@@ -101,36 +114,55 @@ class CheckSession:
         return path.as_posix()
 
     def expand(self, paths: Sequence[Path]) -> list[Source]:
+        """The record files under `paths`. Nothing behind a symbolic link is read: a pull
+        request could point one anywhere (a record directory that is a link is a
+        configuration error; a linked or non-regular record file gets SC005)."""
         sources: list[Source] = []
         seen: set[Path] = set()
+        root = self.loaded_policy.root
         for path in paths:
             try:
+                link = linked_component(path, root)
                 exists, is_dir = path.exists(), path.is_dir()
             except OSError as exc:  # a name longer than the system allows, a symlink loop
-                shown = shortened(path.as_posix())
                 raise ConfigError(
-                    f"cannot use the path {shown}: {exc.strerror}", help="Check the paths you passed."
+                    f"cannot use the path {shortened(path.as_posix())}: {exc.strerror}",
+                    help="Check the paths you passed.",
                 ) from exc
-            if not exists:
+            if link is not None and (link != _absolute(path) or is_dir):
+                raise ConfigError(
+                    f"{self.display(link)} is a symbolic link; selectcheck does not follow links to records",
+                    help="Check the directory the records really live in (a link could point outside the repository).",
+                )
+            if link is None and not exists:
                 shown = shortened(path.as_posix(), 1000)
                 raise ConfigError(f"no such file or directory: {shown}", help="Check the paths you passed.")
-            files = sorted(_walk_records(path)) if is_dir else [path]
-            for file in files:
-                resolved = _absolute(file)
-                if resolved not in seen:
-                    seen.add(resolved)
-                    display, problem = printable_name(self._relative(file))
-                    sources.append(Source(display, file, name_problem=problem))
+            walked = (
+                sorted(walk_records(path), key=lambda w: w.path)
+                if link is None and is_dir
+                else [
+                    WalkedFile(
+                        path, None if link is None else "it is a symbolic link, which selectcheck does not follow"
+                    )
+                ]
+            )
+            for item in walked:
+                absolute = _absolute(item.path)
+                if absolute not in seen:
+                    seen.add(absolute)
+                    display, problem = printable_name(self._relative(item.path))
+                    sources.append(Source(display, item.path, refusal=item.refusal, name_problem=problem))
         return sources
 
     # ---- the project index ------------------------------------------------------------
     def project_index(self, sources: Sequence[Source]) -> ProjectIndex:
         """Summaries of every record in the record directories and of the checked files.
 
-        Summaries come from a light text scan (`loader.summary`), not a YAML parse. The bytes
-        of checked files are kept for the check itself (so each file is read once) while they
-        fit the cache budget; past it, a file is read again when its turn comes, so memory
-        stays bounded however many records a run checks.
+        Summaries come from a light text scan (`loader.summary`) that hands anything it cannot
+        read exactly as YAML does to the YAML parser. The bytes of checked files are kept for
+        the check itself (so each file is read once) while they fit the cache budget; past it,
+        a file is read again when its turn comes, so memory stays bounded however many
+        records a run checks.
         """
         index = ProjectIndex()
         budget = CONTENT_CACHE_BYTES
@@ -138,7 +170,7 @@ class CheckSession:
         for source in sources:
             if source.content is None and source.path is not None:
                 checked.add(_absolute(source.path))
-                raw = _read_limited(source.path)
+                raw = None if source.refusal else _read_limited(source.path)
                 if raw is not None and len(raw) <= min(budget, MAX_RECORD_BYTES):
                     source.content = raw
                     budget -= len(raw)
@@ -146,83 +178,77 @@ class CheckSession:
                 raw = source.content
             index.add(_summary(source.display, _scan_bytes(raw)))
         for directory in self.loaded_policy.record_dirs:
-            if not directory.is_dir():
+            if linked_component(directory, self.loaded_policy.root) is not None or not directory.is_dir():
                 continue
-            for file in sorted(_walk_records(directory)):
-                if _absolute(file) not in checked:
-                    index.add(_summary(self.display(file), _scan_bytes(_read_limited(file))))
+            for item in sorted(walk_records(directory), key=lambda w: w.path):
+                if item.refusal is None and _absolute(item.path) not in checked:
+                    index.add(_summary(self.display(item.path), _scan_bytes(_read_limited(item.path))))
         return index
 
     # ---- checking -----------------------------------------------------------------------
-    def run(self, sources: Sequence[Source]) -> Report:
-        """Check `sources` one at a time: only each file's result outlives its turn."""
+    def run(self, sources: Sequence[Source], history: History | None = None) -> Report:
+        """Check `sources` one at a time: only each file's result outlives its turn. With
+        `history`, the git stage's findings join each file's findings before post-processing,
+        and records that only the git stage speaks about (deleted ones) follow the sources."""
         with _batch_gc():
-            return self._run(sources)
+            _CWD.value = os.getcwd()
+            try:
+                return self._check_all(sources, history)
+            finally:
+                _CWD.value = None
 
-    def _run(self, sources: Sequence[Source]) -> Report:
-        _CWD.value = os.getcwd()
-        try:
-            return self._check_all(sources)
-        finally:
-            _CWD.value = None
-
-    def _check_all(self, sources: Sequence[Source]) -> Report:
+    def _check_all(self, sources: Sequence[Source], history: History | None) -> Report:
         project = self.project_index(sources)
+        git_findings = history.findings(self) if history is not None else {}
         self._internal_errors = []
         results = []
         for source in sources:
-            if source.content is not None:
+            if source.refusal is not None:
+                doc = unreadable(source.display, f"the file is not read: {source.refusal}", REFUSAL_HELP)
+            elif source.content is not None:
                 doc = load_bytes(source.content, source.display)
                 if source.path is not None:
                     source.content = None  # cached by project_index; release it now
             else:
                 assert source.path is not None
                 doc = load_path(source.path, source.display)
-            results.append(self.check_document(source, doc, project))
+            git = git_findings.pop(source.display, None)
+            results.append(self.check_document(source, doc, project, git.diagnostics if git else ()))
+        for git in git_findings.values():
+            results.append(self._file_result(git.doc, list(git.diagnostics), record=None))
         return Report(results, rule_table(), __version__, internal_errors=self._internal_errors)
 
-    def check_document(self, source: Source, doc: LoadedDocument, project: ProjectIndex) -> FileResult:
-        result = FileResult(source.display)
-        raw: list[tuple[str, Diagnostic]] = []
+    def check_document(
+        self, source: Source, doc: LoadedDocument, project: ProjectIndex, extra: Iterable[Diagnostic] = ()
+    ) -> FileResult:
+        """Every stage's findings for one file (loader, schema, rules, and `extra` from the git
+        stage), through the one post-processing path."""
+        raw = [
+            self.diagnostic(failure.code, doc, failure.span, failure.pointer, failure.message, failure.help)
+            for failure in doc.failures
+        ]
         if source.name_problem is not None:
             raw.append(
-                (
+                self.diagnostic(
                     "SC005",
-                    self._diag(
-                        "SC005",
-                        doc,
-                        FILE_START,
-                        "",
-                        f"the file name {source.name_problem}; reports show it escaped",
-                        "Rename the file (`git mv`) to a UTF-8 name without control characters, so every "
-                        "report, and GitHub's annotations, can name it.",
-                    ),
+                    doc,
+                    FILE_START,
+                    "",
+                    f"the file name {source.name_problem}; reports show it escaped",
+                    "Rename the file (`git mv`) to a UTF-8 name without control characters, so every "
+                    "report, and GitHub's annotations, can name it.",
                 )
             )
-        for failure in doc.failures:
-            raw.append(
-                (
-                    failure.code,
-                    self._diag(failure.code, doc, failure.span, failure.pointer, failure.message, failure.help),
-                )
-            )
-        data = doc.data
         record: Record | None = None
-        if data is not None and not any(f.fatal for f in doc.failures):
+        if doc.data is not None and not any(f.fatal for f in doc.failures):
             record, stage_diags = self._validate(doc)
-            raw.extend((d.code, d) for d in stage_diags)
-        if isinstance(data, dict):
-            result.record_id = data.get("id") if isinstance(data.get("id"), str) else None
-            result.title = data.get("title") if isinstance(data.get("title"), str) else None
-            decision = data.get("decision")
-            if isinstance(decision, dict) and isinstance(decision.get("chosen"), str):
-                result.chosen_model = decision["chosen"]
+            raw.extend(stage_diags)
         context: RecordContext | None = None
         if record is not None:
-            assert isinstance(data, dict)
+            assert isinstance(doc.data, dict)
             context = RecordContext(
                 record=record,
-                data=data,
+                data=doc.data,
                 doc=doc,
                 path=_absolute(source.path or Path(source.display)),
                 display_path=source.display,
@@ -233,15 +259,17 @@ class CheckSession:
                 options=self.options,
             )
             raw.extend(self._run_rules(context))
-            if self.options.memory_charts:
-                # The markdown report's memory chart, whether or not SC101/SC102 ran (memoised).
-                result.memory = list(record_workload_memory(context))
-        result.diagnostics = self._finish(raw, record, doc)
-        if result.diagnostics:
-            result.keep_source(doc.lines)
+        raw.extend(extra)
+        result = self._file_result(doc, raw, record)
+        if context is not None and self.options.memory_charts:
+            # The markdown report's memory chart, whether or not SC101/SC102 ran (memoised).
+            result.memory = list(record_workload_memory(context))
         return result
 
-    def _diag(self, code: str, doc: LoadedDocument, span: Any, pointer: str, message: str, help: str) -> Diagnostic:
+    def diagnostic(
+        self, code: str, doc: LoadedDocument, span: Span, pointer: str, message: str, help: str
+    ) -> Diagnostic:
+        """A finding of any stage, at its rule's default severity (post-processing adjusts it)."""
         rule = all_rules().get(code)
         severity = rule.info.default_severity if rule else Severity.ERROR
         return Diagnostic(code, severity, doc.path, span, pointer, message, help)
@@ -250,7 +278,7 @@ class CheckSession:
         data = doc.data
         if not isinstance(data, dict):
             return None, [
-                self._diag(
+                self.diagnostic(
                     "SC002",
                     doc,
                     doc.locate(""),
@@ -266,7 +294,7 @@ class CheckSession:
             else:
                 span, message = FILE_START, "schema_version is missing"
             return None, [
-                self._diag(
+                self.diagnostic(
                     "SC003",
                     doc,
                     span,
@@ -278,73 +306,105 @@ class CheckSession:
         record, violations = validate_document(data, Record, "record.schema.json")
         violations, yaml11_warnings = yaml11_notes(violations, doc.yaml11)
         diags = [
-            self._diag("SC002", doc, doc.locate(v.pointer, key=v.at_key), v.pointer, v.message, v.help)
+            self.diagnostic("SC002", doc, doc.locate(v.pointer, key=v.at_key), v.pointer, v.message, v.help)
             for v in violations
         ]
         for warning in yaml11_warnings:
-            diag = self._diag("SC002", doc, doc.locate(warning.pointer), warning.pointer, warning.message, warning.help)
+            diag = self.diagnostic(
+                "SC002", doc, doc.locate(warning.pointer), warning.pointer, warning.message, warning.help
+            )
             diag.severity = Severity.WARNING  # valid either way; only YAML 1.1 tools read it differently
             diags.append(diag)
         return record, diags
 
     @property
     def active_rules(self) -> list[Rule]:
-        """Record rules that are on and selected, worked out once per run."""
+        """Rule functions that are on and selected, worked out once per run."""
         if self._active is None:
-            overrides = self.loaded_policy.policy.rules
-            self._active = [
-                rule
-                for code, rule in all_rules().items()
-                if rule.check is not None and overrides.get(code) != "off" and self.selection.enabled(code)
-            ]
+            self._active = [rule for rule in all_rules().values() if rule.check is not None and self._enabled(rule)]
         return self._active
 
-    def _run_rules(self, context: RecordContext) -> Iterator[tuple[str, Diagnostic]]:
+    def _enabled(self, rule: Rule) -> bool:
+        if not rule.info.configurable:
+            return True  # input checks: no policy or flag switches them off
+        return self.loaded_policy.policy.rules.get(rule.code) != "off" and self.selection.enabled(rule.code)
+
+    def _run_rules(self, context: RecordContext) -> Iterator[Diagnostic]:
         for rule in self.active_rules:
-            code = rule.code
             assert rule.check is not None
             try:
                 findings = list(rule.check(context))
             except Exception as exc:  # a bug in a rule must not hide the other records
                 self._internal_errors.append(
-                    f"{context.display_path}: internal error in {code}: {type(exc).__name__}: {exc}"
+                    f"{context.display_path}: internal error in {rule.code}: {type(exc).__name__}: {exc}"
                 )
                 continue
             for finding in findings:
                 span = context.doc.locate(finding.pointer, key=finding.at_key)
-                yield code, self._diag(code, context.doc, span, finding.pointer, finding.message, finding.help)
+                diag = self.diagnostic(rule.code, context.doc, span, finding.pointer, finding.message, finding.help)
+                diag.links = finding.links
+                yield diag
 
-    def _finish(
-        self, raw: list[tuple[str, Diagnostic]], record: Record | None, doc: LoadedDocument
-    ) -> list[Diagnostic]:
+    # ---- post-processing: severity → selection → waivers → sort ------------------------
+    def _file_result(self, doc: LoadedDocument, raw: list[Diagnostic], record: Record | None) -> FileResult:
+        """The one path every finding takes before the report: the policy's severities, the
+        run's selection, the record's waivers (judged only for a typed record; a file the
+        git stage alone reports uses its waivers as written), then file order."""
+        kept = self._configured(raw)
+        if record is not None:
+            waivers, judge = [_Waiver.of(w, i) for i, w in enumerate(record.waivers)], True
+        else:
+            waivers, judge = _Waiver.from_data(doc.data), False
+        record_date = record.date if record is not None else _as_date(_get(doc.data, "date"))
+        kept.extend(self._configured(self._apply_waivers(kept, waivers, record_date, doc, judge)))
+        kept.sort(key=lambda d: d.sort_key())
+        result = FileResult(doc.path, kept)
+        result.describe(doc.data)
+        if kept:
+            result.keep_source(doc.lines)
+        return result
+
+    def _configured(self, diags: Iterable[Diagnostic]) -> list[Diagnostic]:
         overrides = self.loaded_policy.policy.rules
+        rules = all_rules()
         kept: list[Diagnostic] = []
-        for code, diag in raw:
-            setting = overrides.get(code)
-            if setting == "off" or not self.selection.enabled(code):
+        for diag in diags:
+            rule = rules.get(diag.code)
+            if rule is not None and not rule.info.configurable:
+                kept.append(diag)
                 continue
-            if setting is not None and not code.startswith("SC0"):
+            setting = overrides.get(diag.code)
+            if setting == "off" or not self.selection.enabled(diag.code):
+                continue
+            if setting is not None:
                 diag.severity = Severity(setting)
             kept.append(diag)
-        if record is not None:
-            kept.extend(self._apply_waivers(kept, record, doc))
-        kept.sort(key=lambda d: d.sort_key())
         return kept
 
-    def _apply_waivers(self, diags: list[Diagnostic], record: Record, doc: LoadedDocument) -> list[Diagnostic]:
-        """Mark waived diagnostics; report expired (SC406) and unused (SC407) waivers."""
+    def _apply_waivers(
+        self,
+        diags: list[Diagnostic],
+        waivers: list[_Waiver],
+        record_date: datetime.date | None,
+        doc: LoadedDocument,
+        judge: bool,
+    ) -> list[Diagnostic]:
+        """Mark waived diagnostics. Judging a typed record's waivers also reports expired or
+        too long ones (SC406) and those that waive nothing or cannot waive (SC407)."""
         extra: list[Diagnostic] = []
         today = self.options.today
         max_days = self.loaded_policy.policy.waivers.max_days
-        for index, waiver in enumerate(record.waivers):
-            pointer = f"/waivers/{index}"
+        rules = all_rules()
+        for waiver in waivers:
+            pointer = f"/waivers/{waiver.index}"
 
             def report(code: str, field: str, message: str, help: str, pointer: str = pointer) -> None:
-                extra.append(
-                    self._diag(code, doc, doc.locate(f"{pointer}/{field}"), f"{pointer}/{field}", message, help)
-                )
+                if judge:
+                    at = f"{pointer}/{field}"
+                    extra.append(self.diagnostic(code, doc, doc.locate(at), at, message, help))
 
-            limit = record.date + datetime.timedelta(days=max_days)
+            rule = rules.get(waiver.rule)
+            limit = _add_days(record_date, max_days)
             if waiver.expires < today:
                 report(
                     "SC406",
@@ -352,7 +412,7 @@ class CheckSession:
                     f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()}",
                     "Fix the finding, or renew the waiver with a new approval and expiry date.",
                 )
-            elif waiver.expires > limit:
+            elif limit is not None and waiver.expires > limit:
                 report(
                     "SC406",
                     "expires",
@@ -360,7 +420,7 @@ class CheckSession:
                     f"policy's {max_days} days after the record's date ({limit.isoformat()})",
                     f"Set `expires` on or before {limit.isoformat()}; renew it when it runs out.",
                 )
-            elif waiver.rule.startswith("SC0"):
+            elif rule is not None and not rule.info.waivable:
                 report(
                     "SC407",
                     "rule",
@@ -369,9 +429,9 @@ class CheckSession:
                 )
             else:
                 matched = [d for d in diags if d.code == waiver.rule and not d.waived]
-                rule = all_rules().get(waiver.rule)
-                history_rule = rule is not None and rule.stage == "git"  # judged by history.check
-                if not matched and not history_rule:
+                # The git stage's rules fire only when a change is checked against a base
+                # revision, so their waivers are never judged unused.
+                if not matched and not (rule is not None and rule.stage is Stage.GIT):
                     report(
                         "SC407",
                         "rule",
@@ -380,14 +440,64 @@ class CheckSession:
                     )
                 for diag in matched:
                     diag.waived = True
-                    diag.waiver_reason = f"{waiver.reason} (approved by {waiver.approved_by}, until {waiver.expires})"
-        for diag in extra:
-            setting = self.loaded_policy.policy.rules.get(diag.code)
-            if setting is not None and setting != "off":
-                diag.severity = Severity(setting)
-        return [
-            d for d in extra if self.loaded_policy.policy.rules.get(d.code) != "off" and self.selection.enabled(d.code)
-        ]
+                    diag.waiver_reason = waiver.describe()
+        return extra
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiver:
+    """One entry of a record's `waivers:`, from the typed record or, for a file only the git
+    stage reports (a deleted record), read leniently from its plain data."""
+
+    index: int
+    rule: str
+    reason: str
+    approved_by: str
+    expires: datetime.date
+
+    @classmethod
+    def of(cls, waiver: Waiver, index: int) -> _Waiver:
+        return cls(index, waiver.rule, waiver.reason, waiver.approved_by, waiver.expires)
+
+    @classmethod
+    def from_data(cls, data: Any) -> list[_Waiver]:
+        entries = _get(data, "waivers")
+        found: list[_Waiver] = []
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            expires = _as_date(_get(entry, "expires"))
+            rule = _get(entry, "rule")
+            if isinstance(rule, str) and expires is not None:
+                found.append(cls(index, rule, str(_get(entry, "reason")), str(_get(entry, "approved_by")), expires))
+        return found
+
+    def describe(self) -> str:
+        return f"{self.reason} (approved by {self.approved_by}, until {self.expires})"
+
+
+def _get(data: Any, key: str) -> Any:
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    """Dates stay strings in loaded data (the schema checks their format)."""
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _add_days(date: datetime.date | None, days: int) -> datetime.date | None:
+    """`date` + `days`, or None when there is no date or the sum is past year 9999."""
+    if date is None:
+        return None
+    try:
+        return date + datetime.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _kind(value: Any) -> str:
@@ -396,14 +506,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return type(value).__name__
-
-
-def _walk_records(directory: Path) -> Iterable[Path]:
-    for path in directory.rglob("*"):
-        if path.suffix in RECORD_SUFFIXES and path.is_file():
-            if any(part.startswith(".") for part in path.relative_to(directory).parts):
-                continue
-            yield path
 
 
 @contextlib.contextmanager
@@ -420,6 +522,47 @@ def _batch_gc() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
+
+
+def _check_policy_rules(loaded: LoadedPolicy) -> None:
+    """`rules:` may only name real codes, and never switch or re-grade an input check (a
+    pull request could otherwise pass files that cannot even be read)."""
+    rules = all_rules()
+    for code, setting in loaded.policy.rules.items():
+        rule = rules.get(code)
+        if rule is None:
+            close = difflib.get_close_matches(code, list(rules), n=1)
+            raise ConfigError(
+                f"rules: {code} is not a rule code",
+                location=_policy_location(loaded, f"/rules/{code}"),
+                help=(f"Did you mean `{close[0]}`? " if close else "") + "See `selectcheck rules`.",
+            )
+        if not rule.info.configurable and setting != rule.info.default_severity.value:
+            raise ConfigError(
+                f"rules: {code} ({rule.info.name}) cannot be set to {setting!r}: it means a file cannot be "
+                "read as written, so it is always on",
+                location=_policy_location(loaded, f"/rules/{code}"),
+                help=f"Delete `{code}` from `rules:`.",
+            )
+
+
+def _policy_location(loaded: LoadedPolicy, pointer: str) -> str | None:
+    """`path:line:col` of `pointer` in the first policy file of the chain that sets it."""
+    for source in loaded.sources:
+        if source.suffix in (".yaml", ".yml"):
+            doc = load_path(source, str(source))
+            if doc.data is not None and _has_pointer(doc.data, pointer):
+                span = doc.locate(pointer, key=True)
+                return f"{source}:{span.line}:{span.column}"
+    return str(loaded.sources[0]) if loaded.sources else None
+
+
+def _has_pointer(data: Any, pointer: str) -> bool:
+    for token in pointer.strip("/").split("/"):
+        if not isinstance(data, dict) or token not in data:
+            return False
+        data = data[token]
+    return True
 
 
 def _check_policy_licenses(loaded: LoadedPolicy, catalog: Catalog) -> None:
@@ -460,9 +603,8 @@ _CWD = _WorkingDirectory()
 
 def _read_limited(path: Path) -> bytes | None:
     try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_RECORD_BYTES + 1)
-    except OSError:
+        return read_regular(path, MAX_RECORD_BYTES)
+    except (OSError, RefusedFile):
         return None
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# The exit codes of every command (DESIGN §7): no failing findings, failing findings, and a
+# usage or configuration error.
+EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
+
 
 class ConfigError(Exception):
     """A policy, catalog, configuration or usage problem: the run cannot judge records.

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from selectcheck.errors import ConfigError
 
 if TYPE_CHECKING:
-    from selectcheck.catalog.base import AliasIndex
     from selectcheck.catalog.gpus import GpuEntry
+    from selectcheck.compute.aliases import AliasIndex
 
 MIB = 1024 * 1024
 GB = 1_000_000_000

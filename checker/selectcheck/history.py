@@ -26,20 +26,25 @@ from __future__ import annotations
 
 import datetime
 import os
+import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from selectcheck.diagnostics import Diagnostic, FileResult, Report, Severity, Span
+from selectcheck.diagnostics import Diagnostic, Span
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, LoadLimits, load_bytes, load_path
+from selectcheck.loader.files import RECORD_SUFFIXES
 from selectcheck.loader.yaml_loader import join_pointer
+from selectcheck.policy_diff import PolicyChange, loosened
+from selectcheck.policy_loader import load_policy
+from selectcheck.rules.registry import all_rules
 
 if TYPE_CHECKING:
     from selectcheck.engine import CheckSession, Source
 
-RECORD_SUFFIXES = (".yaml", ".yml")
 # Fields an accepted record may still change: its lifecycle and its accountability.
 MUTABLE_FIELDS = ("status", "superseded_by", "waivers")
 # Statuses a record reaches only through acceptance: its content is history from then on.
@@ -141,6 +146,23 @@ class _Git:
         text = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else str(out or "")
         return int(status or 0), text, str(err or "")
 
+    def feed(self, args: Sequence[str], stdin: bytes) -> bytes:
+        """Run a git command that reads its requests from standard input (`cat-file --batch`)."""
+        import git
+
+        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", *args]
+        environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+        try:
+            done = subprocess.run(
+                command, input=stdin, capture_output=True, cwd=self.repo.working_tree_dir, env=environment, check=False
+            )
+        except OSError as exc:
+            raise ConfigError(f"the git executable cannot be run: {exc}", help="Install git.") from exc
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
+            raise ConfigError(f"git {args[0]} failed: {message}")
+        return done.stdout
+
     def check(self, *args: str) -> str:
         status, out, err = self.run(*args)
         if status != 0:
@@ -185,13 +207,74 @@ class History:
         return [s for s in sources if s.path is None or s.path.resolve() in changed]
 
     # ---- SC404 / SC411 ----------------------------------------------------------------------
-    def check(self, report: Report, session: CheckSession) -> None:
-        """Append SC404 and SC411 findings for every changed record of the record directories,
-        whether or not it was among the checked files."""
+    def findings(self, session: CheckSession) -> dict[str, GitFile]:
+        """SC404 and SC411 findings for every changed record of the record directories,
+        whether or not it is among the checked files, and SC009 for a policy that loosens
+        the base revision's, by the file's display path."""
         try:
-            _Checker(self, report, session).run()
+            files = _Checker(self, session).run()
+            for change_file in self.policy_findings(session):
+                files.setdefault(change_file.doc.path, GitFile(change_file.doc)).diagnostics.extend(
+                    change_file.diagnostics
+                )
+            return files
         finally:
             self.repo.close()
+
+    def policy_findings(self, session: CheckSession) -> list[GitFile]:
+        """SC009 for every way the effective policy loosens the base revision's. The base
+        policy is loaded from a temporary copy of the base revision's YAML and TOML files
+        (outside the record directories); nothing is checked out."""
+        head = session.loaded_policy
+        excluded = [f"{self._relative(d)}/" for d in head.record_dirs if self._relative(d)]
+        listing = _Git(self.repo).check("ls-tree", "-r", "-z", "--name-only", self.merge_base)
+        wanted = [
+            p
+            for p in listing.split("\0")
+            if p.endswith((".yaml", ".yml", ".toml")) and not any(p.startswith(e) for e in excluded)
+        ]
+        blobs = self.base_documents(wanted)
+        with tempfile.TemporaryDirectory(prefix="selectcheck-base-") as directory:
+            copy = Path(directory).resolve()
+            for path, content in blobs.items():
+                target = copy / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            cwd = copy / (self._relative(Path.cwd()) or ".")
+            cwd.mkdir(parents=True, exist_ok=True)
+            config = self._relative(head.sources[0]) if head.sources else None
+            explicit = copy / config if config and (copy / config).is_file() else None
+            try:
+                base = load_policy(explicit, cwd, root=copy)
+            except ConfigError:
+                return []  # the base's own policy was broken: nothing to compare with
+            defaults = {code: r.info.default_severity.value for code, r in all_rules().items()}
+            changes = loosened(base, head, defaults)
+        return [self._policy_finding(session, change) for change in changes]
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.worktree).as_posix().strip(".")
+        except ValueError:
+            return ""
+
+    def _policy_finding(self, session: CheckSession, change: PolicyChange) -> GitFile:
+        sources = [p for p in session.loaded_policy.sources if self._relative(p)]
+        documents = [load_path(p, session.display(p)) for p in sources if p.suffix in (".yaml", ".yml")]
+        # The file that sets it, else the project's own policy file, else (the pull request
+        # deleted it) the name the project's policy has by default.
+        fallback = LoadedDocument(session.display(sources[0]) if sources else ".selectcheck.yaml", "", None, None)
+        doc = next((d for d in documents if _has(d.data, change.pointer)), None) or next(iter(documents), fallback)
+        diag = session.diagnostic(
+            "SC009",
+            doc,
+            doc.locate(change.pointer),
+            change.pointer,
+            f"the policy loosens the checks against {self.base_label}: {change.message}",
+            "Revert the policy change in this pull request, or land it on its own with reviewers' approval: "
+            "a weaker policy fails the check until it is part of the base revision.",
+        )
+        return GitFile(doc, [diag])
 
     def record_paths(self, session: CheckSession) -> dict[str, str]:
         """The changes inside the configured record directories."""
@@ -214,17 +297,33 @@ class History:
                     break
         return selected
 
-    def base_document(self, path: str, display: str) -> LoadedDocument | None:
-        """The record as it was at the merge base, or None when it cannot be read."""
-        try:
-            blob = self.repo.commit(self.merge_base).tree / path
-        except KeyError:
-            return None
+    def base_documents(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """The content at the merge base of each path that was a blob within the size limit,
+        read in two `git cat-file` processes however many paths there are."""
+        wanted = [p for p in paths if "\n" not in p and "\r" not in p]
+        if not wanted:
+            return {}
+        gitcmd = _Git(self.repo)
+        specs = "".join(f"{self.merge_base}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
+        sizes = gitcmd.feed(["cat-file", "--batch-check"], specs).split(b"\n")
         limit = LoadLimits().max_bytes
-        if getattr(blob, "type", None) != "blob" or int(blob.size) > limit:
-            return None
-        raw = blob.data_stream.read()
-        return load_bytes(bytes(raw), display)
+        readable = [
+            p
+            for p, line in zip(wanted, sizes, strict=False)
+            if len(parts := line.split()) == 3 and parts[1] == b"blob" and int(parts[2]) <= limit
+        ]
+        out = gitcmd.feed(
+            ["cat-file", "--batch"],
+            "".join(f"{self.merge_base}:{p}\n" for p in readable).encode("utf-8", "surrogateescape"),
+        )
+        blobs: dict[str, bytes] = {}
+        position = 0
+        for path in readable:
+            end = out.index(b"\n", position)
+            size = int(out[position:end].split()[2])
+            blobs[path] = out[end + 1 : end + 1 + size]
+            position = end + 1 + size + 1
+        return blobs
 
 
 def _open_history(repo: Any, rev: str, origin: str) -> History:
@@ -313,13 +412,22 @@ class _Current:
     doc: LoadedDocument
 
 
-class _Checker:
-    def __init__(self, history: History, report: Report, session: CheckSession) -> None:
-        self.history = history
-        self.report = report
-        self.session = session
+@dataclass
+class GitFile:
+    """The git stage's findings on one file: the current record, or a deleted record as it
+    was at the merge base."""
 
-    def run(self) -> None:
+    doc: LoadedDocument
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, history: History, session: CheckSession) -> None:
+        self.history = history
+        self.session = session
+        self.files: dict[str, GitFile] = {}
+
+    def run(self) -> dict[str, GitFile]:
         records = self.history.record_paths(self.session)
         added = [p for p, s in sorted(records.items()) if s == "A"]
         added_by_id: dict[str, _Current] = {}
@@ -328,11 +436,12 @@ class _Checker:
             rid = _get(current.doc.data, "id")
             if isinstance(rid, str):
                 added_by_id.setdefault(rid, current)
+        blobs = self.history.base_documents([p for p, s in sorted(records.items()) if s != "A"])
         for path, status in sorted(records.items()):
-            if status == "A":
+            if status == "A" or path not in blobs:
                 continue
-            base = self.history.base_document(path, self._display(path))
-            if base is None or not isinstance(base.data, dict):
+            base = load_bytes(blobs[path], self._display(path))
+            if not isinstance(base.data, dict):
                 continue  # unreadable at the base: nothing to hold it to
             if status == "M":
                 self._compare(base, self._current(path), moved_from=None)
@@ -343,6 +452,7 @@ class _Checker:
                 self._compare(base, moved, moved_from=path)
             else:
                 self._deleted(base)
+        return self.files
 
     # -- helpers
     def _display(self, path: str) -> str:
@@ -372,7 +482,6 @@ class _Checker:
             "/status",
             f"{rid} was {status} at {self.history.base_label} and has been deleted",
             help,
-            data,
         )
 
     def _compare(self, base: LoadedDocument, current: _Current, moved_from: str | None) -> None:
@@ -397,7 +506,6 @@ class _Checker:
                 f"{name}{where} changed status from {old_status} to {new_status} in place, "
                 f"which the record lifecycle forbids",
                 _TRANSITION_HELP.get(old_status, "Write a new record instead."),
-                new,
             )
         if old_status not in SETTLED:
             return
@@ -423,82 +531,22 @@ class _Checker:
             f"{article} {old_status} record is history: revert the edit and record the new "
             f"decision in a new record that supersedes {name}. Only status, superseded_by and "
             "waivers may change.",
-            new,
             span=span,
         )
 
     def _emit(
-        self,
-        code: str,
-        doc: LoadedDocument,
-        pointer: str,
-        message: str,
-        help: str,
-        data: dict[str, Any],
-        span: Span | None = None,
+        self, code: str, doc: LoadedDocument, pointer: str, message: str, help: str, span: Span | None = None
     ) -> None:
-        session = self.session
-        setting = session.loaded_policy.policy.rules.get(code)
-        if setting == "off" or not session.selection.enabled(code):
-            return
-        from selectcheck.rules.registry import all_rules
-
-        rule = all_rules().get(code)
-        severity = Severity(setting) if setting else (rule.info.default_severity if rule else Severity.ERROR)
-        diag = Diagnostic(code, severity, doc.path, span or doc.locate(pointer), pointer, message, help)
-        result = self._result(doc, data)
-        self._waive(diag, data, result)
-        result.diagnostics.append(diag)
-        result.diagnostics.sort(key=lambda d: d.sort_key())
-        result.keep_source(doc.lines)
-
-    def _result(self, doc: LoadedDocument, data: dict[str, Any]) -> FileResult:
-        for result in self.report.files:
-            if result.path == doc.path:
-                return result
-        result = FileResult(doc.path)
-        rid, title, decision = data.get("id"), data.get("title"), data.get("decision")
-        result.record_id = rid if isinstance(rid, str) else None
-        result.title = title if isinstance(title, str) else None
-        if isinstance(decision, dict) and isinstance(decision.get("chosen"), str):
-            result.chosen_model = decision["chosen"]
-        self.report.files.append(result)
-        return result
-
-    def _waive(self, diag: Diagnostic, data: dict[str, Any], result: FileResult) -> None:
-        """A current, in-date waiver of this code silences it (the engine judged the waiver
-        unused before the git stage ran, so its SC407 is withdrawn)."""
-        waivers = data.get("waivers")
-        if not isinstance(waivers, list) or diag.code.startswith("SC0"):
-            return
-        today = self.session.options.today
-        max_days = self.session.loaded_policy.policy.waivers.max_days
-        date = _as_date(data.get("date"))
-        for index, waiver in enumerate(waivers):
-            if not isinstance(waiver, dict) or waiver.get("rule") != diag.code:
-                continue
-            expires = _as_date(waiver.get("expires"))
-            if expires is None or expires < today:
-                continue
-            if date is not None and expires > date + datetime.timedelta(days=max_days):
-                continue
-            diag.waived = True
-            diag.waiver_reason = f"{waiver.get('reason')} (approved by {waiver.get('approved_by')}, until {expires})"
-            pointer = f"/waivers/{index}/rule"
-            result.diagnostics = [d for d in result.diagnostics if not (d.code == "SC407" and d.pointer == pointer)]
-            return
+        diag = self.session.diagnostic(code, doc, span or doc.locate(pointer), pointer, message, help)
+        self.files.setdefault(doc.path, GitFile(doc)).diagnostics.append(diag)
 
 
-def _as_date(value: Any) -> datetime.date | None:
-    """Dates stay strings in loaded records (the schema checks their format)."""
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+def _has(data: Any, pointer: str) -> bool:
+    for token in pointer.strip("/").split("/"):
+        if not isinstance(data, dict) or token not in data:
+            return False
+        data = data[token]
+    return True
 
 
 def _get(data: Any, key: str) -> Any:

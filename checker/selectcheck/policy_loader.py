@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from selectcheck.display_names import shortened
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_path
+from selectcheck.loader.files import RefusedFile, read_regular, shortened
 from selectcheck.model.policy import Policy
 from selectcheck.resources import DEFAULT_POLICY, POLICY_DIR
 from selectcheck.schema_check import validate_document, yaml11_notes
@@ -30,6 +30,7 @@ else:  # pragma: no cover - Python 3.10
 
 CONFIG_NAMES = (".selectcheck.yaml", ".selectcheck.yml")
 CATALOG_KINDS = ("gpus", "models", "benchmarks", "licenses")
+MAX_POLICY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,23 +42,36 @@ class LoadedPolicy:
     catalog_files: dict[str, tuple[Path, ...]]
 
 
-def discover_config(start: Path) -> Path | None:
+def discover_config(start: Path, top: Path | None = None) -> Path | None:
+    """The nearest config from `start` upward, never above `top` or the git repository's root
+    (a config outside the repository is not the project's). A config that is a symbolic link
+    is refused: a pull request could point it anywhere."""
+    top = top or next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
     for directory in (start, *start.parents):
         for name in CONFIG_NAMES:
             candidate = directory / name
+            if candidate.is_symlink():
+                raise ConfigError(
+                    f"{candidate} is a symbolic link; selectcheck does not follow links to its policy",
+                    help="Commit the policy itself as a regular file.",
+                )
             if candidate.is_file():
                 return candidate
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+        if pyproject.is_file() and not pyproject.is_symlink() and _pyproject_table(pyproject) is not None:
             return pyproject
+        if directory == top:
+            break
     return None
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raw = read_regular(path, MAX_POLICY_BYTES)
+        if len(raw) > MAX_POLICY_BYTES:
+            raise ConfigError(f"{path} is over the {MAX_POLICY_BYTES:,}-byte limit", location=str(path))
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (OSError, RefusedFile, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}", location=str(path)) from exc
     table = data.get("tool", {}).get("selectcheck")
     return table if isinstance(table, dict) else None
@@ -184,9 +198,16 @@ class _Reader:
             return target
 
         if "records" in result:
-            result["records"] = [
-                str(usable(p, f"/records/{i}", "record directory")) for i, p in enumerate(result["records"])
-            ]
+            records = []
+            for i, p in enumerate(result["records"]):
+                target = usable(p, f"/records/{i}", "record directory")
+                if "://" in p or not _inside(target, self.root):
+                    raise ConfigError(
+                        f"record directory {p!r} is outside the project",
+                        help="Record directories must live in the repository.",
+                    )
+                records.append(str(target))
+            result["records"] = records
         if "catalog" in result:
             catalog: dict[str, list[str]] = {}
             for kind, paths in result["catalog"].items():
@@ -221,7 +242,9 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_policy(explicit: Path | None = None, cwd: Path | None = None) -> LoadedPolicy:
+def load_policy(explicit: Path | None = None, cwd: Path | None = None, root: Path | None = None) -> LoadedPolicy:
+    """The effective policy for a run in `cwd`; `root`, when given, is the project root (the
+    git stage loads the base revision's policy from a copy of its files)."""
     cwd = (cwd or Path.cwd()).resolve()
     if explicit is not None:
         explicit, problem = _resolve(cwd / explicit)
@@ -232,10 +255,10 @@ def load_policy(explicit: Path | None = None, cwd: Path | None = None) -> Loaded
                 f"policy file not found: {shortened(str(explicit), 1000)}", help="Check the --policy path."
             )
         config = explicit
-        root = _project_root(cwd)
+        root = root or _project_root(cwd)
     else:
-        config = discover_config(cwd) or DEFAULT_POLICY
-        root = config.parent if config != DEFAULT_POLICY else _project_root(cwd)
+        config = discover_config(cwd, root) or DEFAULT_POLICY
+        root = config.parent if config != DEFAULT_POLICY else (root or _project_root(cwd))
     reader = _Reader(root)
     raw = reader.read_chain(config)
     try:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
 
+from selectcheck.compute.aliases import normalize_id
 from selectcheck.resources import load_schema
 
 if TYPE_CHECKING:
@@ -81,9 +82,33 @@ def _type_names(expected: Any) -> str:
     return " or ".join(_TYPE_WORDS.get(str(n), str(n)) for n in names)
 
 
-def _property_name(error: ValidationError) -> str:
+def _where(path: Any, root: Any) -> str:
+    """A readable name for the node at `path`: `task`, `workloads[0] ('serving').hardware`;
+    a list item is named by its `name`, `model` or `rule` so the reader knows which one."""
+    text, node = "", root
+    for part in path:
+        node = node[part] if isinstance(node, (dict, list)) and _has_part(node, part) else None
+        if isinstance(part, int):
+            labels = [node.get(k) for k in ("name", "model", "rule")] if isinstance(node, dict) else []
+            label = next((v for v in labels if isinstance(v, str) and v), None)
+            text += f"[{part}]" + (f" ({label!r})" if label else "")
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "the record"
+
+
+def _has_part(node: Any, part: Any) -> bool:
+    if isinstance(node, list):
+        return isinstance(part, int) and 0 <= part < len(node)
+    return part in node
+
+
+def _property_name(error: ValidationError, root: Any) -> str:
+    """The property a value belongs to: its key, or the readable path of a list item."""
     path = error.absolute_path
-    return str(path[-1]) if path else "the document"
+    if not path:
+        return "the record"
+    return str(path[-1]) if isinstance(path[-1], str) else _where(path, root)
 
 
 def _unwrap(error: ValidationError) -> ValidationError:
@@ -100,7 +125,7 @@ def _unwrap(error: ValidationError) -> ValidationError:
     return error
 
 
-def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
+def _violations(error: ValidationError, root: Any) -> Iterator[SchemaViolation]:
     branches: Any = error.validator_value
     hardware_choice = (
         error.validator == "anyOf"
@@ -111,7 +136,7 @@ def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
         options = " or ".join(f"`{b['required'][0]}`" for b in branches)
         yield SchemaViolation(
             _pointer(error.absolute_path),
-            f"{_property_name(error)} needs {options}",
+            f"{_where(error.absolute_path, root)} needs {options}",
             f"Add {options} (a catalog GPU id, or its memory in GB).",
             at_key=True,
         )
@@ -131,7 +156,7 @@ def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
             hint = f"Did you mean `{close[0]}`?" if close else f"Allowed keys: {', '.join(allowed)}."
             yield SchemaViolation(
                 f"{pointer}/{key}",
-                f"unknown key {key!r} in {_property_name(error) if pointer else 'the record'}",
+                f"unknown key {key!r} in {_where(error.absolute_path, root)}",
                 f"{hint} Keys of your own must start with `x-`.",
                 at_key=True,
             )
@@ -146,52 +171,54 @@ def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
         for name in missing:
             yield SchemaViolation(
                 f"{pointer}/{name}",
-                f"missing required key {name!r}" + (f" in {_property_name(error)}" if pointer else ""),
+                f"missing required key {name!r}" + (f" in {_where(error.absolute_path, root)}" if pointer else ""),
                 f"Add `{name}:` here; see `selectcheck schema record` for what it holds.",
                 at_key=True,
             )
         return
     if validator == "type":
-        message = f"{_property_name(error)} must be {_type_names(expected)}, not {_describe(instance)}"
+        message = f"{_property_name(error, root)} must be {_type_names(expected)}, not {_describe(instance)}"
         names = tuple(str(n) for n in (expected if isinstance(expected, list) else [expected]))
         yield SchemaViolation(pointer, message, "Change the value to the expected type.", expected_types=names)
         return
     if validator in ("enum", "const"):
         choices = expected if isinstance(expected, list) else [expected]
         words = [str(o) for o in choices]
-        close = difflib.get_close_matches(str(instance), words, n=1, cutoff=0.5)
+        spelled = {normalize_id(w): w for w in words}  # `vLLM`, `AWQ_int4`: the case or separators
+        close = [spelled[normalize_id(str(instance))]] if normalize_id(str(instance)) in spelled else []
+        close = close or difflib.get_close_matches(str(instance), words, n=1, cutoff=0.5)
         hint = f"Did you mean `{close[0]}`? " if close else ""
         yield SchemaViolation(
             pointer,
-            f"{_property_name(error)} is {_describe(instance)}; expected one of: {', '.join(words)}",
+            f"{_property_name(error, root)} is {_describe(instance)}; expected one of: {', '.join(words)}",
             f"{hint}Use one of the listed values.",
         )
         return
     if validator == "format":
         yield SchemaViolation(
             pointer,
-            f"{_property_name(error)} is {_describe(instance)}, not a valid {expected}",
+            f"{_property_name(error, root)} is {_describe(instance)}, not a valid {expected}",
             "Write dates as YYYY-MM-DD, for example 2026-11-20.",
         )
         return
     if validator == "pattern" and isinstance(schema, dict) and schema.get("format") == "date":
         yield SchemaViolation(
             pointer,
-            f"{_property_name(error)} {_describe(instance)} is not a date between 1900 and 2999",
+            f"{_property_name(error, root)} {_describe(instance)} is not a date between 1900 and 2999",
             "Write the real date as YYYY-MM-DD, for example 2026-11-20.",
         )
         return
     if validator == "pattern":
         yield SchemaViolation(
             pointer,
-            f"{_property_name(error)} {_describe(instance)} does not match the pattern {expected}",
+            f"{_property_name(error, root)} {_describe(instance)} does not match the pattern {expected}",
             "Record ids look like MSR-0007 and rule codes like SC207.",
         )
         return
     if validator in ("minItems", "minLength"):
         yield SchemaViolation(
             pointer,
-            f"{_property_name(error)} must not be empty",
+            f"{_property_name(error, root)} must not be empty",
             "Fill in at least one value.",
         )
         return
@@ -205,11 +232,11 @@ def _violations(error: ValidationError) -> Iterator[SchemaViolation]:
         huge = isinstance(instance, float) and math.isinf(instance)
         yield SchemaViolation(
             pointer,
-            f"{_property_name(error)} is {_describe(instance)}; it must be {relation} {_number(expected)}",
+            f"{_property_name(error, root)} is {_describe(instance)}; it must be {relation} {_number(expected)}",
             "A number this large reads as infinity; write the real value." if huge else "Correct the number.",
         )
         return
-    yield SchemaViolation(pointer, f"{_property_name(error)}: {error.message}", "Correct the value.")
+    yield SchemaViolation(pointer, f"{_property_name(error, root)}: {error.message}", "Correct the value.")
 
 
 def _number(value: Any) -> str:
@@ -219,7 +246,7 @@ def _number(value: Any) -> str:
 def check_schema(data: Any, schema_name: str) -> list[SchemaViolation]:
     validator = validator_for(schema_name)
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
-    return [violation for error in errors for violation in _violations(error)]
+    return [violation for error in errors for violation in _violations(error, data)]
 
 
 def validate_document(data: Any, model: type[ModelT], schema_name: str) -> tuple[ModelT | None, list[SchemaViolation]]:
@@ -272,11 +299,9 @@ def yaml11_notes(
     if not readings:
         return violations, []
     noted: list[SchemaViolation] = []
-    explained: set[str] = set()
     for violation in violations:
         reading = readings.get(violation.pointer)
         if reading is not None and _BOOLEAN_OR_NUMBER.intersection(violation.expected_types):
-            explained.add(violation.pointer)
             literal = _yaml11_literal(reading.value)
             kind = "true or false" if isinstance(reading.value, bool) else "a number"
             violation = replace(

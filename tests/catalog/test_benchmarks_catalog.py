@@ -8,8 +8,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from selectcheck.catalog.base import AliasIndex
 from selectcheck.catalog.benchmarks import BenchmarkCatalogFile, BenchmarkEntry
+from selectcheck.compute.aliases import AliasIndex
 
 CATALOG = Path(__file__).resolve().parents[2] / "policy" / "catalog" / "benchmarks.yaml"
 

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from selectcheck.catalog.base import AliasIndex
-from selectcheck.catalog.licenses import USES, LicenseCatalogFile, LicenseEntry
-from selectcheck.compute.license_terms import evaluate_license
+from selectcheck.catalog.licenses import LicenseCatalogFile, LicenseEntry
+from selectcheck.compute.aliases import AliasIndex
+from selectcheck.compute.license_terms import USES, evaluate_license
 
 CATALOG = Path(__file__).resolve().parents[2] / "policy" / "catalog" / "licenses.yaml"
 

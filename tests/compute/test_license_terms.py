@@ -11,13 +11,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selectcheck.catalog.base import AliasIndex
 from selectcheck.catalog.licenses import LicenseCatalogFile, LicenseEntry
+from selectcheck.compute.aliases import AliasIndex
 from selectcheck.compute.license_terms import (
     LicenseVerdict,
     canonical_expression,
     declared_license,
-    describe_conditions,
     evaluate_license,
     is_denied,
     license_ids,
@@ -377,10 +376,10 @@ def test_canonical_expression(index: AliasIndex[LicenseEntry]) -> None:
     assert canonical_expression("MIT OR", index) is None
 
 
-def test_describe_conditions_order(index: AliasIndex[LicenseEntry]) -> None:
+def test_obligations_order(index: AliasIndex[LicenseEntry]) -> None:
     entry = index.get("llama3.2")
     assert entry is not None
-    kinds = [o.kind for o in describe_conditions(entry)]
+    kinds = [o.kind for o in entry.obligations()]
     assert kinds == [
         "user_cap",
         "attribution",
@@ -390,7 +389,7 @@ def test_describe_conditions_order(index: AliasIndex[LicenseEntry]) -> None:
         "acceptable_use",
         "regional_exclusion",
     ]
-    assert str(describe_conditions(entry)[0]).startswith("llama3.2: more than 700,000,000")
+    assert str(entry.obligations()[0]).startswith("llama3.2: more than 700,000,000")
 
 
 # --------------------------------------------------------------------------- SC304

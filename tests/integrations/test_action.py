@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from selectcheck.action import ActionInputs, Reports, build_argv, read_inputs, write_outputs
-from tests.conftest import REPO, copy_base, invoke
+from tests.conftest import REPO, copy_base, git, invoke
 
 ACTION_FILE = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -281,6 +281,7 @@ def test_annotations_summary_and_outputs(project: Path) -> None:
     assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"SC409"}
 
 
+@pytest.mark.slow
 def test_install_step_then_validate_step(project: Path) -> None:
     """Both steps as the runner runs them: pip installs the action's checkout into a fresh
     virtual environment (from the package index), and that interpreter checks the records."""
@@ -358,28 +359,17 @@ def test_bad_inputs_fail_with_exit_code_2(project: Path, inputs: dict[str, str],
     assert run.outputs["errors"] == "" and run.outputs["sarif-file"] == ""
 
 
-def _git(cwd: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-
-
 def test_changed_only_checks_the_pull_requests_records(project: Path) -> None:
     # The base branch already holds a bad record; the pull request adds a good one.
     bad_record(project / "records" / "0002-bad.yaml")
-    _git(project, "init", "-q", "-b", "main")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "base")
-    _git(project, "update-ref", "refs/remotes/origin/main", "HEAD")
-    _git(project, "checkout", "-q", "-b", "feature")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "base")
+    git(project, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(project, "checkout", "-q", "-b", "feature")
     copy_base(project / "records" / "0003-faq.yaml", **{"id: MSR-0001": "id: MSR-0003"})
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "pr")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "pr")
     run = run_action_step(project, {"changed-only": "true"}, GITHUB_BASE_REF="main", GITHUB_EVENT_NAME="pull_request")
     assert run.returncode == 0, run.log
     assert run.outputs["errors"] == "0"
@@ -391,14 +381,14 @@ REPORTS = Reports.under(Path("tmp"))
 
 def test_without_changed_only_a_pull_request_checks_every_record(project: Path) -> None:
     bad_record(project / "records" / "0002-bad.yaml")
-    _git(project, "init", "-q", "-b", "main")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "base")
-    _git(project, "update-ref", "refs/remotes/origin/main", "HEAD")
-    _git(project, "checkout", "-q", "-b", "feature")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "base")
+    git(project, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(project, "checkout", "-q", "-b", "feature")
     copy_base(project / "records" / "0003-faq.yaml", **{"id: MSR-0001": "id: MSR-0003"})
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "pr")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "pr")
     run = run_action_step(project, {"changed-only": "false"}, GITHUB_BASE_REF="main", GITHUB_EVENT_NAME="pull_request")
     assert run.returncode == 1, run.log
     assert "records/0002-bad.yaml" in run.stdout

@@ -20,26 +20,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, copy_base
+from tests.conftest import REPO, copy_base, git
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
 
 
-def _git(cwd: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    proc = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
-    return proc.stdout
-
-
 def _snapshot_checkout(target: Path) -> Path:
     """A git repository holding the checkout's current files (tracked or new, not ignored)."""
-    listed = _git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    listed = git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     target.mkdir()
     for name in sorted(set(filter(None, listed.split("\0")))):
         source = REPO / name
@@ -51,9 +39,9 @@ def _snapshot_checkout(target: Path) -> Path:
             os.symlink(os.readlink(source), dest)
         elif source.is_file():
             shutil.copy2(source, dest)
-    _git(target, "init", "-q", "-b", "main")
-    _git(target, "add", "-A")
-    _git(target, "commit", "-q", "-m", "snapshot")
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "snapshot")
     return target
 
 
@@ -80,6 +68,7 @@ def test_manifest() -> None:
     assert not files.search("policy/default.yaml") and not files.search("records/README.md")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_try_repo_fails_on_the_bad_record(tmp_path: Path) -> None:
     hooks = _snapshot_checkout(tmp_path / "selectcheck")
@@ -89,8 +78,8 @@ def test_try_repo_fails_on_the_bad_record(tmp_path: Path) -> None:
     bad_line = _bad_record(project / "records" / "0002-bad.yaml")
     (project / "notes").mkdir()
     (project / "notes" / "broken.yaml").write_text("not: [valid\n")  # outside `files`: not checked
-    _git(project, "init", "-q", "-b", "main")
-    _git(project, "add", "-A")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PRE_COMMIT"))}
     env.update(NO_COLOR="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PRE_COMMIT_COLOR="never")
     proc = subprocess.run(

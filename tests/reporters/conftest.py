@@ -14,6 +14,7 @@ from selectcheck.diagnostics import (
     RuleInfo,
     Severity,
     Span,
+    Stage,
     WorkloadMemory,
 )
 
@@ -71,7 +72,7 @@ RULES: dict[str, RuleInfo] = {
             Severity.ERROR,
             "Local GPUs differ.",
             "Needs --detect-hardware.",
-            implemented=False,
+            stage=Stage.HARDWARE,
         ),
         RuleInfo(
             "SC206",

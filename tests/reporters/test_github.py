@@ -254,3 +254,14 @@ def test_internal_errors_are_file_less_error_annotations(plain_report: Report) -
     assert kind == "error" and props == {"title": "selectcheck internal error"}
     assert data.startswith("r.yaml: internal error in SC206: boom\n::add-mask::x")
     assert len(parsed) == 1 + sum(not d.waived for d in plain_report.diagnostics)
+
+
+def test_bidi_controls_are_neutralised() -> None:
+    """U+202A–202E and U+2066–2069 reorder what a reviewer reads: never in an annotation."""
+    text = "gap \u202eevil\u202c \u2066iso\u2069 \u202a\u202b\u202d\u2067\u2068 \u200f mark"
+    diag = Diagnostic("SC206", Severity.ERROR, "r\u202e.yaml", Span(1, 1, 1, 2), "/a", text, text)
+    rules = {"SC206": RuleInfo("SC206", "below\u2066-noise", Severity.ERROR, "s", "e")}
+    output = github.render(Report([FileResult("r\u202e.yaml", [diag])], rules, "0"))
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", output)
+    assert "gap \ufffdevil\ufffd \ufffdiso\ufffd" in output
+    assert "\u200f mark" in output  # an implicit mark cannot reorder text: kept

@@ -1,4 +1,5 @@
-"""Markdown step summary: verdict, tables, Mermaid charts, obligations, escaping, size cap."""
+"""Markdown step summary: verdict, tables, Mermaid charts, obligations, escaping, size cap;
+rendered by GitHub's cmark-gfm, with every link checked."""
 
 from __future__ import annotations
 
@@ -7,32 +8,15 @@ import random
 import re
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selectcheck.diagnostics import Diagnostic, FileResult, Report, Severity, Span
+from selectcheck.diagnostics import Diagnostic, FileResult, MemoryPart, Report, Severity, Span, WorkloadMemory
 from selectcheck.reporters import markdown
+from tests.integrations.consumers import cells, check_markdown, render_markdown
 
 MIB = 1024 * 1024
-
-
-def cells(row: str) -> list[str]:
-    """Split a GFM table row on unescaped pipes, as cmark-gfm does (``\\x`` is one unit)."""
-    out, current, i = [], "", 0
-    while i < len(row):
-        ch = row[i]
-        if ch == "\\" and i + 1 < len(row):
-            current += row[i : i + 2]
-            i += 2
-            continue
-        if ch == "|":
-            out.append(current)
-            current = ""
-        else:
-            current += ch
-        i += 1
-    out.append(current)
-    return out
 
 
 def unescaped(text: str, char: str) -> list[int]:
@@ -187,6 +171,9 @@ def test_hostile_text_is_inert(report: Report) -> None:
     text = markdown.render(report)
     check_inert(text)
     check_tables(text)
+    rendered = check_markdown(text, meant=set())
+    assert rendered.hrefs == []
+    assert "<script>alert(1)</script>" in rendered.text  # shown as text, not run
     assert "\\<script\\>" in text and "\\`" in text and "\\|" in text
     assert "@\u2060acme/owners" in text
     text.encode("utf-8")
@@ -195,8 +182,6 @@ def test_hostile_text_is_inert(report: Report) -> None:
 @settings(max_examples=300, deadline=None)
 @given(message=st.text(), path=st.text(min_size=1), title=st.text(), workload=st.text())
 def test_any_text_is_inert(message: str, path: str, title: str, workload: str) -> None:
-    from selectcheck.diagnostics import MemoryPart, WorkloadMemory
-
     diag = Diagnostic("SC206", Severity.ERROR, path, Span(1, 1, 1, 2), "", message, message)
     memory = WorkloadMemory(workload, title, message, (MemoryPart(workload, 1),), 1, 2, 3, True)
     result = FileResult(path, [diag, dataclasses.replace(diag, code="SC303")], title, title,
@@ -204,6 +189,7 @@ def test_any_text_is_inert(message: str, path: str, title: str, workload: str) -
     text = markdown.render(Report([result], {}, "0"))
     check_inert(text)
     assert check_tables(text) == 3
+    assert check_markdown(text).hrefs == []
 
 
 def test_size_cap_with_50000_findings(huge_report: Callable[[int], Report]) -> None:
@@ -258,3 +244,115 @@ def test_deterministic_and_independent_of_input_order(report: Report) -> None:
     for f in shuffled.files:
         rng.shuffle(f.diagnostics)
     assert markdown.render(shuffled) == first
+
+
+# ---- links, as GitHub's renderer (cmark-gfm) makes them -------------------------------------
+
+LICENSE = "https://github.com/meta-llama/llama-models/blob/main/models/llama3_1/LICENSE"
+USE_POLICY = "https://github.com/meta-llama/llama-models/blob/main/models/llama3_1/USE_POLICY.md"
+
+HOSTILE_TEXTS = [
+    "[x](javascript:alert(1))",
+    "![img](https://evil.example/p.png)",
+    "[ref]: https://evil.example/ref",
+    "@team and @acme/owners",
+    "ana@example.com",
+    "<script>alert(1)</script>",
+    "<!-- hidden -->",
+    "<img src=x onerror=alert(1)>",
+    "https://evil.example",
+    "see https://evil.example/a_b.",
+    "www.evil.example",
+    "WWW.evil.example",
+    "ftp://evil.example/x",
+    "mailto:a@evil.example",
+    "http://evil.example/a_b\\c",
+    "#123 and GH#7 and GH-8 and gh-9 and owner/repo#10",
+    "a | b | c",
+    "`code` and ``` fence",
+    "**bold** _em_ ~~del~~ $x^2$",
+    "&amp; &#x27; &lt;",
+    "\u202eevil\u202c \u2066iso\u2069 \u202a\u202b\u202d\u2067\u2068",
+    "line\r\nbreak\rcr\nlf",
+]
+
+
+def _license_report(message: str, help_text: str, *, title: str = "t", links: tuple[str, ...] = ()) -> Report:
+    diag = Diagnostic("SC303", Severity.INFO, "r.yaml", Span(3, 1, 3, 9), "/candidates/0/license",
+                      message, help_text, links=links)  # fmt: skip
+    return Report([FileResult("r.yaml", [diag], "MSR-0001", title, "m")], {}, "0")
+
+
+def test_catalog_links_render_exactly() -> None:
+    """The shipped example's regression: backslash escapes inside autolinked URLs (%5C)."""
+    report = _license_report(
+        f"comply with the Llama 3.1 Acceptable Use Policy ({USE_POLICY}); the policy may change",
+        f"record how it is met in a `license` reason; license text: {LICENSE}",
+        links=(LICENSE, USE_POLICY),
+    )
+    text = markdown.render(report)
+    rendered = check_markdown(text, meant={LICENSE, USE_POLICY})
+    # Twice each: in the obligations list and in the findings table.
+    assert sorted(rendered.hrefs) == sorted([LICENSE, LICENSE, USE_POLICY, USE_POLICY])
+    assert "%5C" not in rendered.html
+    assert f"Policy \\(<{USE_POLICY}>\\);" in text
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_TEXTS)
+def test_record_text_never_becomes_a_link_or_markup(hostile: str) -> None:
+    """Hostile text in a title, a message, help and a waiver reason next to real links."""
+    report = _license_report(f"{hostile} see {LICENSE} {hostile}", f"{hostile}; license text: {LICENSE}",
+                             title=hostile, links=(LICENSE,))  # fmt: skip
+    waived = Diagnostic("SC207", Severity.WARNING, "r.yaml", Span(5, 1, 5, 2), "/x", hostile, hostile,
+                        waived=True, waiver_reason=hostile)  # fmt: skip
+    report.files[0].diagnostics.append(waived)
+    report.files[0].memory.append(WorkloadMemory(hostile, hostile, hostile, (MemoryPart(hostile, 1),), 1, 2, 3, True))
+    text = markdown.render(report)
+    rendered = check_markdown(text, meant={LICENSE})
+    assert rendered.hrefs.count(LICENSE) == 4  # obligation list and table row, message and help
+    assert "<img" not in rendered.html and "<script" not in rendered.html
+
+
+def test_a_link_is_only_an_exact_catalog_url() -> None:
+    # A record cannot extend a link: the catalog URL is linked, the rest stays text.
+    report = _license_report(f"{LICENSE}/../../evil and {LICENSE}x", "h", links=(LICENSE,))
+    rendered = check_markdown(markdown.render(report), meant={LICENSE})
+    assert set(rendered.hrefs) == {LICENSE}
+    # A URL that an autolink or a table cell would alter is shown as text, never half-linked.
+    for odd in ("https://x.example/a|b", "https://x.example/a b", "https://x.example/[a]",
+                "https://x.example/a\\b", "https://x.example/<a>", "javascript:alert(1)"):  # fmt: skip
+        report = _license_report(f"see {odd} now", f"help {odd}", links=(odd,))
+        text = markdown.render(report)
+        rendered = check_markdown(text)
+        assert rendered.hrefs == [], odd
+        check_tables(text)
+
+
+def test_links_cut_by_the_length_limit_are_not_links() -> None:
+    message = "x" * (markdown.MAX_CELL_CHARS - 30) + " " + LICENSE
+    report = _license_report(message, "h", links=(LICENSE,))
+    rendered = check_markdown(markdown.render(report), meant={LICENSE})
+    # Whole in the obligations list (4,000 characters), cut in the table cell (1,000): only
+    # the whole one links.
+    assert rendered.hrefs == [LICENSE]
+
+
+def test_bidi_controls_are_neutralised() -> None:
+    hostile = "gap \u202eevil\u202c \u2066iso\u2069 \u202a\u202b\u202d\u2067\u2068 x"
+    report = _license_report(hostile, hostile, title=hostile)
+    text = markdown.render(report)
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", text)
+    assert "gap \ufffdevil\ufffd \ufffdiso\ufffd" in text
+    check_markdown(text)
+
+
+def test_the_checks_catch_what_they_look_for() -> None:
+    """The cmark-gfm checks fail on the raw hostile strings, so their passing above means something."""
+    for raw in ("see https://evil.example", "[x](javascript:alert(1))", "![i](https://e.example/p.png)",
+                "<script>x</script>", "<!-- c -->", "hi @team", "fixes #12", "fixes GH-12", "`code`", "a \u202e b",
+                f"a {LICENSE.replace('_', chr(92) + '_')}"):  # fmt: skip
+        with pytest.raises(AssertionError):
+            check_markdown(f"| a |\n| --- |\n| {raw} |\n", meant={LICENSE})
+    with pytest.raises(AssertionError):
+        check_markdown("| a | b |\n| --- | --- |\n| x | y | z |\n")
+    assert render_markdown(f"<{LICENSE}>").hrefs == [LICENSE]

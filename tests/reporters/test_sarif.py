@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
+import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -15,16 +16,20 @@ import pytest
 
 from selectcheck.diagnostics import Diagnostic, FileResult, Report, Severity, Span
 from selectcheck.reporters import sarif
+from tests.conftest import REPO
+from tests.integrations.consumers import check_sarif, sarif_validator
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)  # the schema's own $schema: draft-04
-    cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    """The official schema; its own $schema is draft-04."""
+    validator: jsonschema.protocols.Validator = sarif_validator()
+    return validator
 
 
 def log_of(report: Report) -> dict[str, Any]:
@@ -48,8 +53,8 @@ def test_valid_against_the_official_schema(
     report: Report, validator: jsonschema.protocols.Validator
 ) -> None:
     log = log_of(report)
-    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
-    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+    check_sarif(log)
+    assert not list(validator.iter_errors(log))
     assert log["version"] == "2.1.0"
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -63,16 +68,34 @@ def test_driver(report: Report) -> None:
     driver = log_of(report)["runs"][0]["tool"]["driver"]
     assert driver["name"] == "selectcheck"
     assert driver["version"] == driver["semanticVersion"] == "0.1.0"
-    assert driver["informationUri"].startswith("https://")
+    assert driver["informationUri"] == sarif.INFORMATION_URI == "https://github.com/selectcheck/selectcheck"
+
+
+def test_information_uri_is_the_projects_url() -> None:
+    urls = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    assert urls["Homepage"] == urls["Source"] == sarif.INFORMATION_URI
+    assert urls["Documentation"].startswith(sarif.INFORMATION_URI)
+
+
+def test_every_known_rule_links_its_docs_page(report: Report) -> None:
+    rules = log_of(report)["runs"][0]["tool"]["driver"]["rules"]
+    prefix = sarif.INFORMATION_URI + "/blob/main/"
+    for rule in rules:
+        if rule["id"] not in report.rules:
+            assert "helpUri" not in rule, rule  # SC999: no page to point at
+            continue
+        assert rule["helpUri"] == f"{prefix}docs/rules/{rule['id']}.md"
+        assert (REPO / rule["helpUri"].removeprefix(prefix)).is_file(), rule["helpUri"]
+    assert [r["id"] for r in rules if "helpUri" not in r] == ["SC999"]
 
 
 def test_rule_descriptors(report: Report) -> None:
     run = log_of(report)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     ids = [r["id"] for r in rules]
-    # Every implemented rule, sorted; SC106 is not implemented and did not fire; SC999 fired
+    # Every rule the report knows, sorted (SC106 did not fire: "checked, clean"); SC999 fired
     # without a description and gets a minimal descriptor.
-    assert ids == ["SC001", "SC002", "SC101", "SC102", "SC206", "SC207", "SC303", "SC999"]
+    assert ids == ["SC001", "SC002", "SC101", "SC102", "SC106", "SC206", "SC207", "SC303", "SC999"]
     by_id = {r["id"]: r for r in rules}
     sc206 = by_id["SC206"]
     assert sc206["name"] == "below-noise-floor"
@@ -204,9 +227,12 @@ def test_fingerprints_are_stable_and_ignore_lines_and_messages(plain_report: Rep
             for d in f.diagnostics
         ]
     assert fingerprints(plain_report) == before
-    values = [fp["primaryLocationLineHash"] for fp in before.values()]
+    # Only selectcheck's own key: upload-sarif computes primaryLocationLineHash from the
+    # file's lines and warns about every result that brings its own.
+    assert all(list(fp) == [sarif.FINGERPRINT_KEY] == ["selectcheck/v1"] for fp in before.values())
+    values = [fp["selectcheck/v1"] for fp in before.values()]
     assert len(set(values)) == len(values)
-    assert all(len(v.split(":")[0]) == 16 and v.endswith(":1") for v in values)
+    assert all(re.fullmatch(r"[0-9a-f]{64}:1", v) for v in values)
 
 
 def test_duplicate_findings_get_distinct_fingerprints() -> None:
@@ -214,7 +240,7 @@ def test_duplicate_findings_get_distinct_fingerprints() -> None:
     e = dataclasses.replace(d, message="two")
     report = Report(files=[FileResult("r.yaml", [d, e])], rules={}, version="0")
     results = log_of(report)["runs"][0]["results"]
-    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
+    hashes = [r["partialFingerprints"]["selectcheck/v1"] for r in results]
     assert hashes[0].split(":")[0] == hashes[1].split(":")[0]
     assert [h.split(":")[1] for h in hashes] == ["1", "2"]
 
@@ -268,3 +294,16 @@ def test_clean_report(clean_report: Report, validator: jsonschema.protocols.Vali
     log = log_of(clean_report)
     assert log["runs"][0]["results"] == []
     assert not list(validator.iter_errors(log))
+
+
+def test_bidi_controls_are_neutralised() -> None:
+    text = "claims \u202eevil\u202c and \u2066isolated\u2069 \u202a\u202b\u202d\u2067\u2068 text"
+    d = Diagnostic("SC206", Severity.ERROR, "r\u202e.yaml", Span(1, 1, 1, 2), "/a", text, text,
+                   waived=True, waiver_reason=text)  # fmt: skip
+    log = log_of(Report([FileResult("r\u202e.yaml", [d])], {}, "0"))
+    check_sarif(log)
+    strings = [v for v in walk(log) if isinstance(v, str)]
+    assert not [v for v in strings if re.search("[\u202a-\u202e\u2066-\u2069]", v)]
+    (result,) = log["runs"][0]["results"]
+    assert result["message"]["text"].startswith("claims \ufffdevil\ufffd and \ufffdisolated\ufffd")
+    assert result["suppressions"][0]["justification"].startswith("claims \ufffdevil")

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.compute.architecture import (
     Architecture,
     ArchitectureError,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from selectcheck.catalog.models import ModelEntry
     from selectcheck.diagnostics import WorkloadMemory
     from selectcheck.model.record import Candidate, Hardware, Workload
-    from selectcheck.rules.context import RecordContext
 
 GB = 1_000_000_000
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -277,11 +277,6 @@ def fits_all_workloads(ctx: RecordContext, candidate: Candidate) -> bool | None:
     if any(v is None for v in verdicts):
         return None
     return True
-
-
-def chosen_index(ctx: RecordContext) -> int | None:
-    chosen = ctx.record.decision.chosen
-    return next((i for i, c in enumerate(ctx.record.candidates) if c.model == chosen), None)
 
 
 # -- memory findings: shared by SC101/SC102/SC103, `estimate` and the markdown report -----

@@ -18,6 +18,10 @@ Definitions the rules rely on:
   noise floor (DESIGN §6), `noise` when it leads by less (or no floor can be computed),
   `contradicted` when X scores higher or equal, and `missing` when a score it needs is not
   in the record.
+* A score's item count and standard error are the ones `analysis.sources` resolves: the
+  cited results file's (the run's own n and stderr), else the record's, else the catalog's n.
+  Messages name the file a number came from. An own-evaluation claim whose two models both
+  have per-item files over the same items is judged by the paired test of `compute.paired`.
 """
 
 from __future__ import annotations
@@ -28,14 +32,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from selectcheck.catalog.base import AliasIndex, normalize_id
+from selectcheck.analysis.context import RecordContext, candidate_index, chosen_index
 from selectcheck.compute import noise
+from selectcheck.compute.aliases import AliasIndex, normalize_id
 
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
+    from selectcheck.compute.paired import PairedVerdict
     from selectcheck.model.policy import TaskPolicy
     from selectcheck.model.record import Reason, Score
-    from selectcheck.rules.context import RecordContext
 
 __all__ = [
     "OWN_EVALUATION_LABEL",
@@ -46,8 +51,6 @@ __all__ = [
     "benchmark_entry",
     "benchmark_id",
     "benchmark_name",
-    "candidate_index",
-    "chosen_index",
     "cited_scores",
     "claims",
     "compare",
@@ -214,18 +217,6 @@ def raw_value(cited: CitedScore) -> float:
 # --------------------------------------------------------------------------- candidates
 
 
-def candidate_index(ctx: RecordContext, model: str) -> int | None:
-    for index, candidate in enumerate(ctx.record.candidates):
-        if candidate.model == model:
-            return index
-    return None
-
-
-def chosen_index(ctx: RecordContext) -> int | None:
-    """The chosen candidate's position; None when it is not a candidate (SC409)."""
-    return candidate_index(ctx, ctx.record.decision.chosen)
-
-
 # --------------------------------------------------------------------------- the task
 
 
@@ -279,12 +270,18 @@ def human_preference_benchmarks(ctx: RecordContext) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- noise
 
 
-def _noise_score(score: Score) -> noise.Score:
+def _noise_score(ctx: RecordContext, cited: CitedScore) -> noise.Score:
+    """The score with the n and standard error resolved once per record (a cited results
+    file's own, else the record's)."""
+    from selectcheck.analysis.sources import resolve_score
+
+    score = cited.score
+    resolved = resolve_score(ctx, cited)
     ci95 = (score.ci95[0], score.ci95[1]) if score.ci95 is not None else None
     return noise.Score(
         value=score.value,
-        n=score.n,
-        stderr=score.stderr,
+        n=resolved.n,
+        stderr=resolved.stderr,
         ci95=ci95,
         normalized=score.normalized,
     )
@@ -301,8 +298,8 @@ def compare(
     entry = a.entry or b.entry
     try:
         verdict = noise.gap_verdict(
-            _noise_score(a.score),
-            _noise_score(b.score),
+            _noise_score(ctx, a),
+            _noise_score(ctx, b),
             benchmark=a.name,
             n=entry.n if entry is not None else None,
             scale=entry.scale if entry is not None else "proportion",
@@ -389,6 +386,8 @@ class Claim:
     message: str
     help: str
     verdict: noise.GapVerdict | None = None
+    paired: PairedVerdict | None = None
+    """The paired test, for own-evaluation claims with per-item files for both models."""
 
     @property
     def pointer(self) -> str:
@@ -478,6 +477,9 @@ def _benchmark_claim(
                 f"Cite {model}'s {name} score (with its source), or drop the claim.",
             )
     assert a is not None and b is not None
+    from selectcheck.analysis.sources import provenance
+
+    origin = provenance(ctx, a, b)
     verdict, problem = compare(ctx, a, b, reason.paired_correlation)
     gap = verdict.gap if verdict is not None else a.value - b.value
     if gap <= 0:
@@ -502,7 +504,7 @@ def _benchmark_claim(
             "Fix the score's `stderr`/`ci95`/`n` so the gap can be judged.",
         )
     if verdict.significant:
-        return make("significant", f"{claim}: {describe_over(verdict, other)}", "", verdict)
+        return make("significant", f"{claim}: {describe_over(verdict, other)}{origin}", "", verdict)
     needed = needed_n(
         verdict,
         a.value,
@@ -512,7 +514,7 @@ def _benchmark_claim(
     )
     return make(
         "noise",
-        f"decision rests on {describe_over(verdict, other)}",
+        f"decision rests on {describe_over(verdict, other)}{origin}",
         _noise_help(verdict, needed, reason.paired_correlation is not None),
         verdict,
     )
@@ -543,6 +545,11 @@ def _own_evaluation_claim(
     verdict, problem = compare_own_evaluation(ctx, chosen, other, reason.paired_correlation)
     if a - b <= 0:
         return _contradicted(make, claim, other, a, b, verdict)
+    from selectcheck.analysis.sources import paired_own_evaluation
+
+    paired = paired_own_evaluation(ctx, chosen, other)
+    if paired is not None:
+        return _paired_claim(index, reason, claim, chosen, other, a - b, paired, _unpaired_on_items(ctx, paired))
     if verdict is None:
         return make(
             "noise",
@@ -557,6 +564,58 @@ def _own_evaluation_claim(
     else:
         help = _noise_help(verdict, needed_n(verdict, a, b), reason.paired_correlation is not None)
     return make("noise", f"decision rests on {describe_over(verdict, other)}", help, verdict)
+
+
+def _unpaired_on_items(ctx: RecordContext, paired: PairedVerdict) -> noise.GapVerdict | None:
+    """The unpaired verdict on the same items, for comparison: what the floor would say if
+    the per-item files were not there."""
+    if not (0.0 <= paired.mean_a <= 1.0 and 0.0 <= paired.mean_b <= 1.0):
+        return None
+    try:
+        return noise.own_evaluation_verdict(
+            100.0 * paired.mean_a,
+            100.0 * paired.mean_b,
+            paired.n,
+            confidence=ctx.policy.confidence,
+            label=OWN_EVALUATION_LABEL,
+        )
+    except ValueError:
+        return None
+
+
+def _paired_claim(
+    index: int,
+    reason: Reason,
+    claim: str,
+    chosen: str,
+    other: str,
+    gap: float,
+    paired: PairedVerdict,
+    unpaired: noise.GapVerdict | None,
+) -> Claim:
+    """An own-evaluation claim judged item by item. The message gives the paired test and,
+    for comparison, the unpaired floor at the same n."""
+    text = f"a {fmt_points(gap)}-point own-evaluation gap over {other}; {paired.describe(chosen, other)}"
+    if unpaired is not None and unpaired.floor is not None:
+        # The unpaired verdict's own wording after the gap: "at n=400 the 95% noise floor is 6.4 points".
+        floor = unpaired.describe().split("; ", 1)[-1]
+        relation = "clears" if unpaired.significant else "does not clear"
+        text += f" (unpaired, {floor}, which the gap {relation})"
+    if paired.significant and paired.difference > 0:
+        return Claim(index, reason, other, "significant", f"{claim}: {text}", "", unpaired, paired)
+    if paired.difference <= 0:
+        text += f"; on the per-item files {other} does at least as well"
+    return Claim(
+        index,
+        reason,
+        other,
+        "noise",
+        f"decision rests on {text}",
+        "A gap the paired test cannot tell from chance is a tie: drop or reword the claim, or "
+        "evaluate both models on more items.",
+        unpaired,
+        paired,
+    )
 
 
 def _contradicted(

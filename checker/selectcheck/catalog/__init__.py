@@ -7,8 +7,10 @@ the same id replaces an earlier one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from selectcheck.catalog.base import AliasIndex
+from selectcheck import __version__
+from selectcheck.compute.aliases import AliasIndex
 from selectcheck.errors import ConfigError
 from selectcheck.loader import load_path
+from selectcheck.loader.files import write_atomically
 
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
@@ -56,30 +60,49 @@ class Catalog:
     licenses: AliasIndex[LicenseEntry]
 
 
-# The shipped catalogs are also committed as plain JSON (`compiled.json` beside them, made by
-# `python -m selectcheck.catalog.compile`), keyed by each YAML file's SHA-256: JSON loads in a
-# millisecond where YAML takes tens, a noticeable share of a one-file pre-commit run. The
-# JSON is used only while its hash matches the YAML byte for byte; it is validated exactly
-# like the YAML, and any error is reported from the YAML, with its line and column.
-COMPILED_NAME = "compiled.json"
+# A catalog file's plain data is cached as JSON in the user's cache directory, keyed by the
+# SHA-256 of the YAML bytes and selectcheck's version: JSON loads in a millisecond where YAML
+# takes tens, a noticeable share of a one-file pre-commit run. A changed file has a new key,
+# so a stale entry is never served; entries are written to a temporary file and renamed, so
+# two runs racing never see half an entry; the cache is only an accelerator and any problem
+# with it (unwritable, corrupt) falls back to the YAML, which reports errors with locations.
+CACHE_ENV = "SELECTCHECK_CACHE_DIR"
 
 
-def _compiled_data(path: Path, raw: bytes) -> Any | None:
-    compiled = _compiled_catalogs(path.parent)
-    entry = compiled.get(path.name)
-    if isinstance(entry, dict) and entry.get("sha256") == hashlib.sha256(raw).hexdigest():
-        return entry.get("data")
-    return None
+def cache_directory() -> Path | None:
+    """`$SELECTCHECK_CACHE_DIR` (empty: no cache), else the platform's user cache directory."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
+    return (Path(base) if base else Path.home() / ".cache") / "selectcheck"
 
 
-@cache
-def _compiled_catalogs(directory: Path) -> dict[str, Any]:
+def _cache_file(raw: bytes) -> Path | None:
+    directory = cache_directory()
+    if directory is None:
+        return None
+    key = hashlib.sha256(__version__.encode() + b"\0" + raw).hexdigest()
+    return directory / f"catalog-{key}.json"
+
+
+def _cached_data(raw: bytes) -> Any | None:
+    target = _cache_file(raw)
+    if target is None:
+        return None
     try:
-        with (directory / COMPILED_NAME).open(encoding="utf-8") as handle:
-            data = json.load(handle)
+        with target.open(encoding="utf-8") as handle:
+            return json.load(handle)
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return None
+
+
+def _store(raw: bytes, data: Any) -> None:
+    target = _cache_file(raw)
+    if target is None:
+        return
+    with contextlib.suppress(OSError, TypeError, ValueError):  # a cache: a failed write costs only time
+        write_atomically(target, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 def _read_entries(kind: str, path: Path) -> list[Any]:
@@ -87,17 +110,17 @@ def _read_entries(kind: str, path: Path) -> list[Any]:
         raw = path.read_bytes()
     except OSError:
         raw = b""
-    data = _compiled_data(path, raw) if raw else None
+    data = _cached_data(raw) if raw else None
     if data is not None:
         try:
             parsed = _file_model(kind).model_validate(data)
             return list(getattr(parsed, kind))
         except ValidationError:
             pass  # report it from the YAML below, with a location
-    return _read_yaml_entries(kind, path)
+    return _read_yaml_entries(kind, path, raw)
 
 
-def _read_yaml_entries(kind: str, path: Path) -> list[Any]:
+def _read_yaml_entries(kind: str, path: Path, raw: bytes) -> list[Any]:
     doc = load_path(path, str(path))
     if doc.failures:
         failure = doc.failures[0]
@@ -118,6 +141,7 @@ def _read_yaml_entries(kind: str, path: Path) -> list[Any]:
             help=f"See `schemas/catalog-{kind}.schema.json`.",
         ) from exc
     entries: list[Any] = list(getattr(parsed, kind))
+    _store(raw, doc.data)
     return entries
 
 

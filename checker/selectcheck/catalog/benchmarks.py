@@ -16,16 +16,15 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from selectcheck.catalog.base import URL_PATTERN, AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
+from selectcheck.catalog.base import URL_PATTERN, CatalogModel, Ids, list_to_tuple
+from selectcheck.compute.aliases import AliasIndex, normalize_id
 
 __all__ = [
     "BenchmarkCatalogFile",
     "BenchmarkEntry",
+    "LmEvalTask",
     "ScaleKind",
 ]
-
-
-
 
 _Ids = Ids
 _Bounded = Annotated[float, Field(ge=-(10**9), le=10**9)]
@@ -34,6 +33,31 @@ _Range = Annotated[tuple[_Bounded, _Bounded], BeforeValidator(list_to_tuple)]
 ScaleKind = Literal["proportion", "rating", "score"]
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9.+]*(-[a-z0-9.+]+)*$"
+
+
+class LmEvalTask(CatalogModel):
+    """One lm-evaluation-harness task that scores the benchmark, and the result key that is
+    its headline number."""
+
+    task: str = Field(
+        pattern=r"^[A-Za-z0-9_.+-]+$",
+        description=(
+            "The task or group name as lm-evaluation-harness writes it in `results` "
+            "(`ifeval`, `leaderboard_ifeval`, `gsm8k_cot`). Must also be the benchmark's id or "
+            "one of its aliases."
+        ),
+        examples=["ifeval", "leaderboard_bbh"],
+    )
+    metric: str = Field(
+        pattern=r"^[^,\s]+,[^,\s]+$",
+        description=(
+            "The result key of the headline metric, `metric,filter` exactly as in the results "
+            "file: `prompt_level_strict_acc,none`, `exact_match,strict-match`, "
+            "`pass@1,create_test`. A score that cites a results file without a `#task,metric` "
+            "fragment is compared with this value."
+        ),
+        examples=["prompt_level_strict_acc,none", "exact_match,strict-match"],
+    )
 
 
 class BenchmarkEntry(CatalogModel):
@@ -132,6 +156,15 @@ class BenchmarkEntry(CatalogModel):
         default=(),
         description="For aggregates: the ids of the benchmarks that are averaged.",
     )
+    lm_eval: Annotated[tuple[LmEvalTask, ...], BeforeValidator(list_to_tuple)] = Field(
+        default=(),
+        description=(
+            "The lm-evaluation-harness tasks that score this benchmark, with the metric each "
+            "reports as the headline number. A score whose `source` is a results file is read "
+            "from the first task here that the file holds; empty for benchmarks the harness "
+            "does not run."
+        ),
+    )
     source: str = Field(
         pattern=URL_PATTERN,
         description="URL of the primary source for the item count and the metric.",
@@ -157,6 +190,10 @@ class BenchmarkEntry(CatalogModel):
             raise ValueError("only an aggregate benchmark has components")
         if self.scale != "proportion" and self.chance != 0:
             raise ValueError("a chance level only applies to proportion benchmarks")
+        names = {normalize_id(name) for name in (self.id, *self.aliases)}
+        for mapping in self.lm_eval:
+            if normalize_id(mapping.task) not in names:
+                raise ValueError(f"lm_eval task {mapping.task!r} must also be the id or an alias")
         return self
 
 

@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from selectcheck.catalog.base import URL_PATTERN, AliasIndex, CatalogModel, Ids, list_to_tuple, normalize_id
+from selectcheck.catalog.base import URL_PATTERN, CatalogModel, Ids, list_to_tuple
+from selectcheck.compute.aliases import AliasIndex, normalize_id
 
 __all__ = ["GpuCatalogFile", "GpuEntry"]
 

@@ -23,16 +23,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from selectcheck.catalog.base import URL_PATTERN, AliasIndex, CatalogModel, normalize_id
-
-Permission = Literal["yes", "no", "conditional"]
-"""How a license treats one intended use."""
-
-Use = Literal["commercial", "internal", "research"]
-"""The intended uses a record may declare (`task.intended_use`)."""
-
-USES: tuple[Use, ...] = ("commercial", "internal", "research")
-
+from selectcheck.catalog.base import URL_PATTERN, CatalogModel
+from selectcheck.compute.aliases import AliasIndex, normalize_id
+from selectcheck.compute.license_terms import USES, Obligation, ObligationKind, Permission, Use
 
 Url = Annotated[str, Field(pattern=URL_PATTERN, min_length=10)]
 NonEmptyStr = Annotated[str, Field(min_length=1)]
@@ -292,6 +285,59 @@ class LicenseEntry(CatalogModel):
             "on them."
         ),
     )
+
+    def permission(self, use: Use) -> Permission:
+        return self.use.for_use(use)
+
+    def obligations(self) -> tuple[Obligation, ...]:
+        """The entry's conditions as obligation sentences, in a fixed order."""
+        conditions = self.conditions
+        out: list[Obligation] = []
+
+        def add(kind: ObligationKind, text: str) -> None:
+            out.append(Obligation(self.id, kind, text))
+
+        if conditions.user_cap is not None:
+            cap = conditions.user_cap
+            add(
+                "user_cap",
+                f"more than {cap.monthly_active_users:,} monthly active users {cap.measured} "
+                f"needs a separate license from {cap.grantor}",
+            )
+        if conditions.attribution is not None:
+            attribution = conditions.attribution
+            quoted = " or ".join(f"'{text}'" for text in attribution.texts)
+            add("attribution", f"display {quoted} {attribution.where}")
+        if conditions.notice is not None:
+            add("notice", f'include the notice "{conditions.notice}" with every copy you distribute')
+        if conditions.naming is not None:
+            naming = conditions.naming
+            add(
+                "naming",
+                f"derived model names must begin with '{naming.prefix}' ({naming.applies_to})",
+            )
+        if conditions.output_use is not None:
+            add("output_use", conditions.output_use.rule)
+        if conditions.acceptable_use_flowdown is not None:
+            policy = conditions.acceptable_use_flowdown
+            text = f"comply with the {policy.name} ({policy.url})"
+            if policy.flow_down:
+                text += " and pass its restrictions on to your users as an enforceable term"
+            if policy.updatable:
+                text += "; the policy may change, so re-check it"
+            add("acceptable_use", text)
+        for exclusion in conditions.regional_exclusions:
+            text = (
+                f"the license rights for {exclusion.applies_to} are not granted to {exclusion.excluded}"
+            )
+            if exclusion.exempt:
+                text += f" ({exclusion.exempt} are exempt)"
+            add("regional_exclusion", text)
+        if conditions.share_alike is not None:
+            add("share_alike", conditions.share_alike)
+        for other in conditions.other:
+            add("other", other)
+        return tuple(out)
 
     @model_validator(mode="after")
     def _conditional_needs_conditions(self) -> LicenseEntry:

@@ -9,19 +9,22 @@ import importlib
 
 import click
 
-# module name → command attribute
+# command name → command attribute of the module of that name
 COMMANDS = {
     "estimate": "estimate",
     "noise": "noise",
     "hardware": "hardware",
     "new": "new",
+    "import": "import_group",
 }
+# Commands whose module cannot carry the command's name (`import` is a Python keyword).
+MODULES = {"import": "import_"}
 
 
 class LazyGroup(click.Group):
     """A click group whose subcommands in `COMMANDS` are imported only when invoked or
-    listed (`--help`): a `validate` run never imports `estimate`, `noise`, `hardware` or
-    `new`."""
+    listed (`--help`): a `validate` run never imports `estimate`, `noise`, `hardware`,
+    `new` or `import`."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
@@ -29,7 +32,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is None and cmd_name in COMMANDS:
-            module = importlib.import_module(f"selectcheck.commands.{cmd_name}")
+            module = importlib.import_module(f"selectcheck.commands.{MODULES.get(cmd_name, cmd_name)}")
             command = getattr(module, COMMANDS[cmd_name])
             assert isinstance(command, click.Command)
             self.add_command(command)

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from selectcheck.errors import EXIT_CONFIG
+
 if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
     from selectcheck.compute.architecture import Architecture
     from selectcheck.compute.memory import MemoryEstimate, MemoryWorkload
 
-EXIT_CONFIG = 2
 GB = 1_000_000_000
 MAX_CONFIG_BYTES = 1024 * 1024
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-EXIT_CONFIG = 2
+from selectcheck.errors import EXIT_CONFIG
 
 
 @click.command("hardware")

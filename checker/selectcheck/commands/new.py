@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from selectcheck.errors import EXIT_CONFIG
+
 if TYPE_CHECKING:
     from selectcheck.authoring import HardwareChoice
     from selectcheck.catalog import Catalog
 
 MODES = ("inference", "lora", "qlora", "full-finetune")
-EXIT_CONFIG = 2
 
 
 def _fail(message: str, help: str | None = None) -> NoReturn:
@@ -71,6 +72,7 @@ def new(
     what remains to fill in.
     """
     from selectcheck import authoring
+    from selectcheck.analysis.context import today
     from selectcheck.catalog import catalog_for
     from selectcheck.errors import ConfigError
     from selectcheck.policy_loader import load_policy
@@ -152,7 +154,7 @@ def new(
     record = authoring.NewRecord(
         title=title,
         numbering=numbering,
-        date=authoring.today(),
+        date=today(),
         decision_makers=makers,
         schema_ref=authoring.schema_reference(target.parent, loaded.root, SCHEMA_BASE_URI + "record.schema.json"),
         mode=mode,

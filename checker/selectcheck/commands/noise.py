@@ -1,6 +1,11 @@
 """`selectcheck noise BENCHMARK SCORE_A SCORE_B`: is a score gap larger than the benchmark's
 noise? Prints the noise floor, the gap, the verdict and the smallest item count at which
-the gap would be meaningful (DESIGN §6, the same computation SC206 and SC207 use)."""
+the gap would be meaningful (DESIGN §6, the same computation SC206 and SC207 use).
+
+`selectcheck noise BENCHMARK --samples FILE_A FILE_B` is the paired form: the two models'
+per-item files (lm-eval samples or graded JSONL), matched item by item, compared with
+McNemar's exact test (0/1 scores) or a paired t-test, next to the unpaired floor at the
+same n (the same test an own-evaluation claim with `samples` gets)."""
 
 from __future__ import annotations
 
@@ -11,11 +16,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from selectcheck.errors import EXIT_CONFIG
+
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
     from selectcheck.compute.noise import GapVerdict
+    from selectcheck.compute.paired import PairedVerdict
+    from selectcheck.evidence.samples import ItemScores
 
-EXIT_CONFIG = 2
 
 _METHODS = {
     "normal": "normal approximation",
@@ -44,8 +52,8 @@ def _points(value: float) -> str:
 
 @click.command()
 @click.argument("benchmark")
-@click.argument("score_a", type=float)
-@click.argument("score_b", type=float)
+@click.argument("score_a", type=float, required=False)
+@click.argument("score_b", type=float, required=False)
 @click.option(
     "--n",
     "items",
@@ -70,12 +78,19 @@ def _points(value: float) -> str:
 @click.option("--stderr-b", type=click.FloatRange(min=0.0), metavar="SE", help="Standard error of SCORE_B.")
 @click.option("--ci95-a", type=(float, float), metavar="LO HI", help="95% interval of SCORE_A (ratings).")
 @click.option("--ci95-b", type=(float, float), metavar="LO HI", help="95% interval of SCORE_B (ratings).")
+@click.option(
+    "--samples",
+    type=(str, str),
+    metavar="FILE_A FILE_B",
+    help="Paired form: the two models' per-item files (lm-eval samples, or JSONL of id/correct or "
+    "id/score rows; `FILE#metric,filter` picks a metric) instead of SCORE_A SCORE_B.",
+)
 @click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: discovered config).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def noise(
     benchmark: str,
-    score_a: float,
-    score_b: float,
+    score_a: float | None,
+    score_b: float | None,
     items: int | None,
     confidence: float | None,
     correlation: float | None,
@@ -84,6 +99,7 @@ def noise(
     stderr_b: float | None,
     ci95_a: tuple[float, float] | None,
     ci95_b: tuple[float, float] | None,
+    samples: tuple[str, str] | None,
     policy: Path | None,
     fmt: str,
 ) -> None:
@@ -93,8 +109,9 @@ def noise(
     benchmarks, the rating for Chatbot Arena (give --ci95-a/--ci95-b).
 
     \b
-    Example:
+    Examples:
       selectcheck noise humaneval 72.6 68.9
+      selectcheck noise own-eval --samples evals/a.jsonl evals/b.jsonl
     """
     from selectcheck.analysis.evidence import suggest_benchmark
     from selectcheck.catalog import catalog_for
@@ -111,6 +128,16 @@ def noise(
         confidence = loaded.policy.confidence
 
     entry = catalog.benchmarks.get(benchmark)
+    if samples is not None:
+        if score_a is not None:
+            _fail("give SCORE_A SCORE_B or --samples FILE_A FILE_B, not both", "The files give the scores.")
+        _paired(benchmark, entry, samples, catalog.benchmarks, confidence, fmt)
+        return
+    if score_a is None or score_b is None:
+        _fail(
+            "give the two scores, SCORE_A SCORE_B, or their per-item files with --samples FILE_A FILE_B",
+            "`selectcheck noise --help` shows the options.",
+        )
     has_uncertainty = any(x is not None for x in (stderr_a, stderr_b, ci95_a, ci95_b))
     if entry is None and items is None and not has_uncertainty:
         suggestion = suggest_benchmark(catalog.benchmarks, benchmark)
@@ -253,3 +280,113 @@ def _as_text(
     lines.extend(f"{'note':<12} {note}" for note in verdict.notes)
     lines.append(f"{'':<12} {verdict.describe()}")
     return "\n".join(lines) + "\n"
+
+
+def _paired(
+    benchmark: str,
+    entry: BenchmarkEntry | None,
+    files: tuple[str, str],
+    benchmarks: Any,
+    confidence: float,
+    fmt: str,
+) -> None:
+    from selectcheck.analysis.sources import read_items, results_value
+    from selectcheck.compute import noise as stats
+    from selectcheck.compute.paired import compare_paired
+    from selectcheck.evidence.files import MAX_SAMPLES_BYTES, EvidenceError, read_local, split_fragment
+
+    items: list[ItemScores] = []
+    for given in files:
+        path, fragment = split_fragment(given)
+        try:
+            raw = read_local(Path(path), max_bytes=MAX_SAMPLES_BYTES)
+            items.append(read_items(benchmarks, Path(path).name, fragment, raw))
+        except EvidenceError as error:
+            _fail(f"cannot use {path}: {error.message}", error.help or None)
+    a, b = items
+    keys_a, values_b = set(a.keys), b.by_key()
+    if keys_a != set(values_b):
+        only_a, only_b = len(keys_a - set(values_b)), len(set(values_b) - keys_a)
+        _fail(
+            f"the two files are not the same items: {only_a:,} only in {files[0]}, {only_b:,} only in "
+            f"{files[1]} ({len(keys_a & set(values_b)):,} shared)",
+            "Score both models on the same items (the same data, split and --limit).",
+        )
+    try:
+        paired = compare_paired(a.values, [values_b[k] for k in a.keys], confidence)
+    except ValueError as error:
+        _fail(str(error))
+    score_a, score_b = results_value(a), results_value(b)
+    unpaired: GapVerdict | None = None
+    if a.proportion and b.proportion:
+        unpaired = stats.own_evaluation_verdict(
+            score_a, score_b, paired.n, confidence=confidence, label=entry.name if entry else benchmark
+        )
+    name = entry.name if entry is not None else benchmark
+    if fmt == "json":
+        click.echo(json.dumps(_paired_json(benchmark, entry, a, b, paired, unpaired, score_a, score_b), indent=2))
+        return
+    points = a.proportion and b.proportion
+    unit = " points" if points else ""
+    level = f"{confidence * 100:g}%"
+    gap = score_a - score_b
+    if paired.significant:
+        conclusion = f"meaningful: the paired test tells the models apart at {level}"
+    else:
+        conclusion = f"noise: the paired test cannot tell the models apart at {level}, a tie"
+    rows = [
+        ("benchmark", f"{name} ({entry.id})" if entry is not None else f"{benchmark} (not in the catalog)"),
+        ("items", f"{paired.n:,} scored by both, matched item by item ({a.metric})"),
+        ("scores", f"A {_num(score_a)}, B {_num(score_b)}"),
+        ("gap", f"{_points(abs(gap))}{unit}" + (" (B ahead)" if gap < 0 else "")),
+        ("paired test", paired.describe("A", "B")),
+    ]
+    if paired.interval is not None:
+        lo, hi = paired.interval
+        rows.append(("interval", f"{level} interval of A − B: [{_num(lo)}, {_num(hi)}]"))
+    if unpaired is not None and unpaired.floor is not None:
+        verdict = "meaningful" if unpaired.significant else "noise"
+        rows.append(("unpaired", f"{unpaired.describe().split('; ', 1)[-1]} ({verdict} without pairing)"))
+    rows.append(("verdict", conclusion))
+    click.echo("\n".join(f"{label:<12} {value}" for label, value in rows))
+
+
+def _paired_json(
+    benchmark: str,
+    entry: BenchmarkEntry | None,
+    a: ItemScores,
+    b: ItemScores,
+    paired: PairedVerdict,
+    unpaired: GapVerdict | None,
+    score_a: float,
+    score_b: float,
+) -> dict[str, Any]:
+    return {
+        "benchmark": entry.id if entry is not None else benchmark,
+        "name": entry.name if entry is not None else benchmark,
+        "known": entry is not None,
+        "paired": True,
+        "n": paired.n,
+        "metric_a": a.metric,
+        "metric_b": b.metric,
+        "confidence": paired.confidence,
+        "score_a": round(score_a, 6),
+        "score_b": round(score_b, 6),
+        "gap": round(score_a - score_b, 6),
+        "method": paired.method,
+        "p_value": paired.p_value,
+        "significant": paired.significant,
+        "verdict": "meaningful" if paired.significant else "noise",
+        "a_only": paired.a_only if paired.method == "mcnemar-exact" else None,
+        "b_only": paired.b_only if paired.method == "mcnemar-exact" else None,
+        "statistic": paired.statistic,
+        "interval": list(paired.interval) if paired.interval is not None else None,
+        "unpaired": None
+        if unpaired is None
+        else {
+            "floor": None if unpaired.floor is None else round(unpaired.floor, 6),
+            "significant": unpaired.significant,
+            "method": unpaired.method,
+        },
+        "summary": paired.describe("A", "B"),
+    }

@@ -1,6 +1,6 @@
 """What a declared license lets a record do: the computation behind SC301–SC305.
 
-Pure functions over a license catalog (an `AliasIndex[LicenseEntry]`); no files, no YAML, no
+Pure functions over a license catalog (any `LicenseLookup`); no files, no YAML, no
 network. A record declares a license as a Hugging Face tag (`llama3.1`), an SPDX id
 (`Apache-2.0`) or an SPDX-style expression (`Apache-2.0 AND CC-BY-4.0`, `MIT OR Apache-2.0`,
 `Apache-2.0 WITH LLVM-exception`); expressions are parsed with `license-expression`.
@@ -36,10 +36,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from selectcheck.catalog.base import AliasIndex, normalize_id
-from selectcheck.catalog.licenses import USES, LicenseEntry, Use
+from selectcheck.compute.aliases import normalize_id
 
 __all__ = [
     "LicenseVerdict",
@@ -48,7 +47,6 @@ __all__ = [
     "Verdict",
     "canonical_expression",
     "declared_license",
-    "describe_conditions",
     "evaluate_license",
     "is_denied",
     "license_ids",
@@ -56,6 +54,14 @@ __all__ = [
 ]
 
 Verdict = Literal["yes", "no", "conditional", "unknown"]
+
+Permission = Literal["yes", "no", "conditional"]
+"""How a license treats one intended use."""
+
+Use = Literal["commercial", "internal", "research"]
+"""The intended uses a record may declare (`task.intended_use`)."""
+
+USES: tuple[Use, ...] = ("commercial", "internal", "research")
 
 ObligationKind = Literal[
     "user_cap",
@@ -94,6 +100,25 @@ class Obligation:
 
     def __str__(self) -> str:
         return f"{self.license}: {self.text}"
+
+
+class LicenseFacts(Protocol):
+    """What the evaluation needs to know of one license (a license catalog entry)."""
+
+    @property
+    def id(self) -> str: ...
+
+    def permission(self, use: Use) -> Permission: ...
+
+    def obligations(self) -> tuple[Obligation, ...]: ...
+
+
+class LicenseLookup(Protocol):
+    """License facts by id or alias (the license catalog's index)."""
+
+    def get(self, name: str) -> LicenseFacts | None: ...
+
+    def __contains__(self, name: object) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -168,7 +193,7 @@ def _convert(expression: object) -> _Node:
     raise ValueError(f"unexpected element in license expression: {expression!r}")
 
 
-def _parse(expression: object, index: AliasIndex[LicenseEntry] | None) -> _Parsed:
+def _parse(expression: object, index: LicenseLookup | None) -> _Parsed:
     if not isinstance(expression, str):
         return _Parsed(None, f"a license must be a string, not {type(expression).__name__}")
     text = expression.strip()
@@ -207,56 +232,6 @@ def _quoted(texts: Sequence[str]) -> str:
     return " or ".join(f"'{text}'" for text in texts)
 
 
-def describe_conditions(entry: LicenseEntry) -> tuple[Obligation, ...]:
-    """The entry's conditions as obligation sentences, in a fixed order."""
-    conditions = entry.conditions
-    out: list[Obligation] = []
-
-    def add(kind: ObligationKind, text: str) -> None:
-        out.append(Obligation(entry.id, kind, text))
-
-    if conditions.user_cap is not None:
-        cap = conditions.user_cap
-        add(
-            "user_cap",
-            f"more than {cap.monthly_active_users:,} monthly active users {cap.measured} "
-            f"needs a separate license from {cap.grantor}",
-        )
-    if conditions.attribution is not None:
-        attribution = conditions.attribution
-        add("attribution", f"display {_quoted(attribution.texts)} {attribution.where}")
-    if conditions.notice is not None:
-        add("notice", f'include the notice "{conditions.notice}" with every copy you distribute')
-    if conditions.naming is not None:
-        naming = conditions.naming
-        add(
-            "naming",
-            f"derived model names must begin with '{naming.prefix}' ({naming.applies_to})",
-        )
-    if conditions.output_use is not None:
-        add("output_use", conditions.output_use.rule)
-    if conditions.acceptable_use_flowdown is not None:
-        policy = conditions.acceptable_use_flowdown
-        text = f"comply with the {policy.name} ({policy.url})"
-        if policy.flow_down:
-            text += " and pass its restrictions on to your users as an enforceable term"
-        if policy.updatable:
-            text += "; the policy may change, so re-check it"
-        add("acceptable_use", text)
-    for exclusion in conditions.regional_exclusions:
-        text = (
-            f"the license rights for {exclusion.applies_to} are not granted to {exclusion.excluded}"
-        )
-        if exclusion.exempt:
-            text += f" ({exclusion.exempt} are exempt)"
-        add("regional_exclusion", text)
-    if conditions.share_alike is not None:
-        add("share_alike", conditions.share_alike)
-    for other in conditions.other:
-        add("other", other)
-    return tuple(out)
-
-
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -276,7 +251,7 @@ class _PolicyLists:
     """The policy's `licenses: {deny, allow}` lists, matched through the catalog."""
 
     def __init__(
-        self, deny: Iterable[str], allow: Iterable[str], index: AliasIndex[LicenseEntry] | None
+        self, deny: Iterable[str], allow: Iterable[str], index: LicenseLookup | None
     ) -> None:
         self._index = index
         self._deny = {_canonical_id(name, index) for name in deny}
@@ -287,19 +262,19 @@ class _PolicyLists:
         return key in self._deny or (bool(self._allow) and key not in self._allow)
 
 
-def _evaluate(node: _Node, use: Use, index: AliasIndex[LicenseEntry], lists: _PolicyLists) -> _Eval:
+def _evaluate(node: _Node, use: Use, index: LicenseLookup, lists: _PolicyLists) -> _Eval:
     if isinstance(node, _Leaf):
         rejected: tuple[str, ...] = (node.name,) if lists.rejects(node.name) else ()
         entry = index.get(node.name)
         if entry is None:
             return _Eval("unknown", rejected=rejected)
-        permission = entry.use.for_use(use)
+        permission = entry.permission(use)
         if permission == "no":
             return _Eval("no", forbidding=(entry.id,), basis=(entry.id,), rejected=rejected)
         if permission == "conditional":
             return _Eval(
                 "conditional",
-                details=describe_conditions(entry),
+                details=entry.obligations(),
                 basis=(entry.id,),
                 rejected=rejected,
             )
@@ -350,7 +325,7 @@ def _evaluate(node: _Node, use: Use, index: AliasIndex[LicenseEntry], lists: _Po
 def evaluate_license(
     expression: str,
     use: Use,
-    index: AliasIndex[LicenseEntry],
+    index: LicenseLookup,
     *,
     deny: Iterable[str] = (),
     allow: Iterable[str] = (),
@@ -380,13 +355,13 @@ def evaluate_license(
     return verdict
 
 
-_VERDICTS: dict[tuple[object, ...], tuple[AliasIndex[LicenseEntry], LicenseVerdict]] = {}
+_VERDICTS: dict[tuple[object, ...], tuple[LicenseLookup, LicenseVerdict]] = {}
 
 
 def _evaluate_license(
     expression: str,
     use: Use,
-    index: AliasIndex[LicenseEntry],
+    index: LicenseLookup,
     deny: tuple[str, ...],
     allow: tuple[str, ...],
 ) -> LicenseVerdict:
@@ -428,7 +403,7 @@ def declared_license(license: str | None, license_name: str | None = None) -> st
     return license
 
 
-def license_ids(expression: str, index: AliasIndex[LicenseEntry] | None = None) -> tuple[str, ...]:
+def license_ids(expression: str, index: LicenseLookup | None = None) -> tuple[str, ...]:
     """The license ids an expression names, as declared, in order, without repeats (the
     license part of `WITH` only); empty when it does not parse."""
     parsed = _parse(expression, index)
@@ -440,12 +415,12 @@ def license_ids(expression: str, index: AliasIndex[LicenseEntry] | None = None) 
         return ()
 
 
-def _canonical_id(name: str, index: AliasIndex[LicenseEntry] | None) -> str:
+def _canonical_id(name: str, index: LicenseLookup | None) -> str:
     entry = index.get(name) if index is not None else None
     return normalize_id(entry.id if entry is not None else name)
 
 
-def _render(node: _Node, index: AliasIndex[LicenseEntry] | None, top: bool = True) -> str:
+def _render(node: _Node, index: LicenseLookup | None, top: bool = True) -> str:
     if isinstance(node, _Leaf):
         key = _canonical_id(node.name, index)
         return f"{key} WITH {normalize_id(node.exception)}" if node.exception else key
@@ -454,7 +429,7 @@ def _render(node: _Node, index: AliasIndex[LicenseEntry] | None, top: bool = Tru
 
 
 def canonical_expression(
-    expression: str, index: AliasIndex[LicenseEntry] | None = None
+    expression: str, index: LicenseLookup | None = None
 ) -> str | None:
     """The expression with every id replaced by its catalog id (or, for ids the catalog does
     not know, by their normalised spelling) and upper-case operators; None if it does not
@@ -468,7 +443,7 @@ def canonical_expression(
         return None
 
 
-def same_license(a: str, b: str, index: AliasIndex[LicenseEntry] | None = None) -> bool:
+def same_license(a: str, b: str, index: LicenseLookup | None = None) -> bool:
     """Whether two license strings name the same license terms (SC304: declared vs catalog).
 
     Aliases are resolved through the catalog (`Apache-2.0` == `apache-2.0` ==
@@ -495,7 +470,7 @@ def is_denied(
     expression: str,
     deny: Iterable[str],
     allow: Iterable[str] = (),
-    index: AliasIndex[LicenseEntry] | None = None,
+    index: LicenseLookup | None = None,
 ) -> list[str]:
     """The ids (as declared) that make the policy's `licenses: {deny, allow}` reject the
     expression (SC305); an empty list when the policy accepts it.

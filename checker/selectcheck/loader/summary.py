@@ -3,9 +3,11 @@ read from a record's text without building a YAML tree.
 
 Indexing every record of a large repository must cost far less than checking them, since a
 pre-commit run checks one file but resolves its links against all. Records keep these keys
-at the top level in plain block style; this scanner reads exactly that and hands anything
-unusual (quoted keys, anchors, tags, flow collections over several lines, several
-documents) to the real YAML parser, so the answer is always what YAML says.
+at the top level in plain block style; this scanner reads exactly that and hands anything it
+cannot prove it reads as YAML does to the real YAML parser: quoted keys, anchors, tags,
+several documents, any quoted scalar or flow collection that does not close on its own line
+(a multi-line title could otherwise forge an `id:` line), a wanted key whose value is not on
+its own line, line breaks other than LF, and any top-level line that is not a plain `key:`.
 """
 
 from __future__ import annotations
@@ -64,21 +66,58 @@ _UNUSUAL = re.compile(r"^(?:---|\.\.\.|[%&*!?\"'{\[-])", re.M)
 _WANTED_LINE = re.compile(r"^(id|status|supersedes|superseded_by):(?:[ \t]+(.*?))?[ \t]*$", re.M)
 
 
+# A top-level line the scanner understands: a plain key, a colon, then a space or the end.
+_TOP_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:(?:[ \t]|$)")
+# Where a quoted scalar or a flow collection can begin: after a key's colon, a list dash, a
+# flow opener or a comma. A quote elsewhere (an apostrophe inside a plain scalar) is text.
+_VALUE_START = re.compile(r"""(?:^[ \t]*(?:-[ \t]+)*|:[ \t]+|[\[{,][ \t]*)(["'\[{])""")
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+
+def _closes_on_its_line(line: str) -> bool:
+    """Every quoted scalar and flow collection that starts on `line` ends on it too."""
+    for match in _VALUE_START.finditer(line):
+        opener, rest = match.group(1), line[match.end() :]
+        if opener == '"':
+            if re.match(r'(?:[^"\\]|\\.)*"', rest) is None:
+                return False
+        elif opener == "'":
+            if re.match(r"(?:[^']|'')*'", rest) is None:
+                return False
+        elif line.count("[") + line.count("{") != line.count("]") + line.count("}"):
+            return False
+    return True
+
+
 def _scan(text: str) -> dict[str, Any]:
-    if _UNUSUAL.search(text):
+    if _UNUSUAL.search(text) or any(mark in text for mark in _OTHER_BREAKS):
         raise _Unsure
+    for line in text.split("\n"):
+        stripped = line.lstrip(" \t")
+        if not stripped or stripped.startswith("#"):
+            continue
+        if line is stripped and not _TOP_KEY.match(line):
+            raise _Unsure
+        if not _closes_on_its_line(line):
+            raise _Unsure
     found: dict[str, Any] = {}
     for match in _WANTED_LINE.finditer(text):
         key, raw = match.group(1), match.group(2) or ""
         if key != "supersedes":
-            found[key] = _scalar(raw) if not raw.startswith("#") else None
+            if not raw or raw.startswith("#"):
+                raise _Unsure  # the value may follow on an indented line
+            found[key] = _scalar(raw)
         elif raw and not raw.startswith("#"):
             found[key] = _flow_list(raw)
         else:
             items: list[str] = []
-            for line in text[match.end() + 1 :].splitlines():
+            for line in text[match.end() + 1 :].split("\n"):
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
                 item = _LIST_ITEM.match(line)
                 if item is None:
+                    if line[:1] in (" ", "\t"):
+                        raise _Unsure  # an indented value that is not a list item
                     break
                 value = _scalar(item.group(1))
                 if value is not None:

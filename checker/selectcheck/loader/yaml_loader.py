@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from selectcheck.diagnostics import FILE_START, Span
+from selectcheck.loader.files import RefusedFile, read_regular
 
 try:  # libyaml's C parser is ~10x faster; fall back to pure Python where it is missing.
     from yaml import CSafeLoader as _BaseLoader
@@ -367,6 +368,12 @@ class LoadedDocument:
         if node is None:
             return FILE_START
         return self._node_span(node)
+
+    def scalar_text(self, pointer: str) -> str | None:
+        """The scalar at `pointer` exactly as written (`71.20` keeps its trailing zero, which
+        says how precisely the number was stated); None when it is not a scalar."""
+        node, _, complete = self._walk(pointer)
+        return node.value if complete and isinstance(node, yaml.ScalarNode) else None
 
     def _node_span(self, node: yaml.Node) -> Span:
         start, end = node.start_mark, node.end_mark
@@ -815,25 +822,15 @@ def _too_large(path: str, size: int, limits: LoadLimits) -> LoadedDocument:
 
 
 def load_path(path: Path, display: str, limits: LoadLimits = LoadLimits()) -> LoadedDocument:
-    """Read at most the size limit plus one byte: a 50 MB file is never read whole."""
+    """Read at most the size limit plus one byte of a regular file (a 50 MB file is never
+    read whole; links, FIFOs and devices are refused, see `loader.files`)."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(limits.max_bytes + 1)
+        raw = read_regular(path, limits.max_bytes)
+    except RefusedFile as exc:
+        return unreadable(display, f"the file is not read: {exc}", "Commit the record itself as a regular file.")
     except OSError as exc:
-        return LoadedDocument(
-            display,
-            "",
-            None,
-            None,
-            [
-                LoadFailure(
-                    "SC005",
-                    f"the file cannot be read: {exc.strerror or exc}",
-                    "Check the path and its permissions.",
-                    FILE_START,
-                )
-            ],
-        )
+        message = f"the file cannot be read: {exc.strerror or exc}"
+        return unreadable(display, message, "Check the path and its permissions.")
     if len(raw) > limits.max_bytes:
         try:
             size = path.stat().st_size
@@ -841,3 +838,8 @@ def load_path(path: Path, display: str, limits: LoadLimits = LoadLimits()) -> Lo
             size = len(raw)
         return _too_large(display, size, limits)
     return load_bytes(raw, display, limits)
+
+
+def unreadable(display: str, message: str, help: str) -> LoadedDocument:
+    """A file that could not be read at all: SC005 at its first line."""
+    return LoadedDocument(display, "", None, None, [LoadFailure("SC005", message, help, FILE_START)])

@@ -156,7 +156,10 @@ class Score(SchemaModel):
     source: str | None = Field(
         default=None,
         title="Source",
-        description="Where the score comes from: a URL to the model card, paper, leaderboard or your eval log.",
+        description="Where the score comes from: a URL to the model card, paper or leaderboard, or a "
+        "repository-relative path that selectcheck reads and checks the value against (SC212): an "
+        "lm-evaluation-harness results file (`evals/results_2026-11-01T10-00-00.json`, optionally "
+        "`#task,metric`) or a model card `README.md` with `model-index`.",
     )
     setting: str | None = Field(
         default=None, title="Setting", description="How it was measured, e.g. '0-shot pass@1', '5-shot'."
@@ -282,6 +285,15 @@ class OwnEvaluation(SchemaModel):
     metric: NonEmpty = Field(title="Metric", description="The metric, in percentage points (0–100).")
     results: dict[NonEmpty, Finite] = Field(
         title="Results", description="Candidate model id → score on your evaluation."
+    )
+    samples: dict[NonEmpty, NonEmpty] | None = Field(
+        default=None,
+        title="Per-item results",
+        description="Candidate model id → repository-relative per-item file: an lm-evaluation-harness "
+        "samples file (`samples_<task>_<timestamp>.jsonl`, optionally `#metric,filter`) or a JSONL of "
+        '`{"id": …, "correct": 0|1}` or `{"id": …, "score": number}` rows. When two models have one '
+        "on the same items, claims between them are judged with a paired test (McNemar's exact test "
+        "for 0/1 scores, a paired t-test otherwise).",
     )
     source: str | None = Field(
         default=None, title="Source", description="Where the evaluation is documented (path or URL)."

@@ -32,6 +32,7 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
         "LicenseCatalogFile",
         "selectcheck license catalog",
     ),
+    "report.schema.json": ("selectcheck.reporters.json", "JsonReport", "selectcheck JSON report"),
 }
 
 

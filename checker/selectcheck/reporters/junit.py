@@ -1,22 +1,29 @@
 """JUnit XML (``--format junit``) for CI systems that show test reports.
 
+The dialect is Jenkins' (xunit-plugin ``junit-10.xsd``, vendored as
+``tests/data/junit-10.xsd`` and checked in CI), which GitLab, Azure DevOps and the common
+GitHub report actions read as well; ``junitparser`` recounts the same totals.
+
 One ``<testsuite name="selectcheck">`` with one ``<testcase>`` per record file:
 ``classname`` is the file path, ``name`` the record id (or the path when the file has no id,
 e.g. a YAML syntax error). Each unwaived **error** is a ``<failure>`` (``type`` = rule code,
 ``message`` = one line, body = location, message, help and pointer). Warnings and info do not
 fail a record (they do not fail ``validate`` either unless ``--strict``), so they, and waived
 findings with their reasons, are listed in the testcase's ``<system-out>``; marking a passing
-record ``skipped`` would misreport it. Counts follow JUnit's meaning: ``tests`` = records,
-``failures`` = records with at least one failure. ``Report.internal_errors`` (a rule crashed)
-become one extra testcase, ``internal errors``, with an ``<error>`` per message.
+record ``skipped`` would misreport it. ``Report.internal_errors`` (a rule crashed) become one
+extra testcase, ``internal errors``, with an ``<error>`` per message.
 
-Several ``<failure>`` elements per testcase are allowed by the Jenkins/xunit schema and read by
-GitLab, Jenkins and the common GitHub report actions; some tools show only the first, which is
-why its ``message`` names how many errors the record has.
+Counts are what a parser recounts from the elements: ``tests`` = testcases, ``failures`` =
+``<failure>`` elements (one per unwaived error, so a record can hold several), ``errors`` =
+``<error>`` elements. Several failures per testcase are allowed by the Jenkins schema and read
+by GitLab, Jenkins and junitparser; the Ant schema allows one, and some viewers show only the
+first, which is why its ``message`` names how many errors the record has. The schema has no
+``file`` attribute on a testcase and no ``skipped`` on ``<testsuites>``, so neither is written.
 
 Characters that XML 1.0 forbids (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are replaced
-with U+FFFD, as are the discouraged C1 controls; ElementTree escapes the rest. No timestamps or
-host names are written, so the same report gives the same bytes.
+with U+FFFD, as are the discouraged C1 controls and the bidi controls (``reporters.sanitize``);
+ElementTree escapes the rest. No timestamps or host names are written, so the same report
+gives the same bytes.
 """
 
 from __future__ import annotations
@@ -25,15 +32,17 @@ import re
 import xml.etree.ElementTree as ET
 
 from selectcheck.diagnostics import Diagnostic, FileResult, Report, Severity
+from selectcheck.reporters.sanitize import REPLACEMENT, neutralise
 
 __all__ = ["render", "xml_safe"]
 
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# The noncharacters XML 1.0 forbids besides the controls `neutralise` replaces.
+_NONCHARACTERS = re.compile("[\ufffe\uffff]")
 
 
 def xml_safe(text: str) -> str:
     """Text with every character XML 1.0 forbids (or discourages) replaced by U+FFFD."""
-    return _ILLEGAL_XML.sub("\ufffd", text)
+    return _NONCHARACTERS.sub(REPLACEMENT, neutralise(text))
 
 
 def _order(diag: Diagnostic) -> tuple[int, int, int, str, str]:
@@ -69,13 +78,12 @@ def _details(diag: Diagnostic, report: Report) -> str:
     return "\n".join(lines)
 
 
-def _testcase(result: FileResult, report: Report) -> tuple[ET.Element, bool]:
+def _testcase(result: FileResult, report: Report) -> ET.Element:
     case = ET.Element(
         "testcase",
         {
             "classname": xml_safe(result.path),
             "name": xml_safe(result.record_id or result.path),
-            "file": xml_safe(result.path),
             "time": "0",
         },
     )
@@ -94,7 +102,7 @@ def _testcase(result: FileResult, report: Report) -> tuple[ET.Element, bool]:
     if others:
         out = ET.SubElement(case, "system-out")
         out.text = xml_safe("\n\n".join(_details(d, report) for d in others))
-    return case, bool(failures)
+    return case
 
 
 def _internal_errors(report: Report) -> ET.Element | None:
@@ -116,24 +124,33 @@ def _internal_errors(report: Report) -> ET.Element | None:
 
 def render(report: Report) -> str:
     cases = [_testcase(result, report) for result in sorted(report.files, key=lambda r: r.path)]
-    failed = sum(1 for _, has_failure in cases if has_failure)
     crashed = _internal_errors(report)
-    counts = {
-        "tests": str(len(cases) + (1 if crashed is not None else 0)),
-        "failures": str(failed),
-        "errors": "0" if crashed is None else "1",
-        "skipped": "0",
-        "time": "0",
-    }
-    root = ET.Element("testsuites", {"name": xml_safe(report.tool), **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": xml_safe(report.tool), **counts})
+    if crashed is not None:
+        cases.append(crashed)
+    tests = str(len(cases))
+    failures = str(sum(len(case.findall("failure")) for case in cases))
+    errors = str(sum(len(case.findall("error")) for case in cases))
+    root = ET.Element(
+        "testsuites",
+        {"name": xml_safe(report.tool), "tests": tests, "failures": failures, "errors": errors, "time": "0"},
+    )
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        {
+            "name": xml_safe(report.tool),
+            "tests": tests,
+            "failures": failures,
+            "errors": errors,
+            "skipped": "0",
+            "time": "0",
+        },
+    )
     properties = ET.SubElement(suite, "properties")
     ET.SubElement(
         properties, "property", {"name": "selectcheck.version", "value": xml_safe(report.version)}
     )
-    suite.extend(case for case, _ in cases)
-    if crashed is not None:
-        suite.append(crashed)
+    suite.extend(cases)
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

@@ -12,12 +12,25 @@ stack bars, so each part of the estimate is one bar, followed by a ``total`` bar
 horizontal lines at the usable VRAM (after the policy headroom) and the card's VRAM. The same
 numbers are in a table next to it, so nothing is lost where Mermaid is not rendered.
 
-Record text is untrusted. It is cut to a bounded length, control characters are dropped,
-newlines become ``<br>``, every Markdown-significant ASCII punctuation character is
-backslash-escaped (so no table cell can be split, and no HTML tag, entity, link, image, code span,
-emphasis or math can start), and ``@`` is followed by a word joiner so record text cannot
-mention (notify) users or teams in a PR comment. Mermaid labels are reduced to a small safe
-character set.
+Record text is untrusted, and the renderer is GitHub's cmark-gfm with its extensions (tables,
+autolinks, strikethrough, tag filter) followed by GitHub's own filters (mentions, issue
+references). Text is cut to a bounded length; controls and bidi controls become U+FFFD
+(``reporters.sanitize``); newlines become ``<br>``; every Markdown-significant ASCII punctuation
+character is backslash-escaped (so no table cell can be split, and no HTML tag, comment, entity,
+link, image, code span, emphasis or math can start). The autolink extension reads the raw
+source, not the escaped text, so a URL it found would keep the backslashes (``%5C`` in the
+link); instead it is never given one: ``:`` before ``//`` and the dot of ``www.`` are escaped,
+so no bare URL in record text becomes a link. ``@``, and ``#`` or ``GH`` before a number, are
+followed by a word joiner, so record text cannot mention (notify) users or teams, link an
+e-mail address or reference an issue. (A commit SHA may still link to this repository's own
+commit: breaking every hex string would garble real ones.)
+
+The only links are the URLs a diagnostic names in ``Diagnostic.links`` (the catalog's license
+texts and use policies, quoted in SC303/SC304 messages). Where such a URL occurs in the message
+or help it is written as a CommonMark autolink ``<URL>``, inside which nothing is unescaped, so
+the ``href`` is exactly that URL; a URL with characters that an autolink or a table cell would
+alter (spaces, ``<>|\\`` or backticks, brackets, ``@``) is shown as text instead. Mermaid labels are
+reduced to a small safe character set.
 
 Size: GitHub rejects a step summary over 1 MiB. Output is assembled in atomic pieces (a line,
 a table row, a whole chart) in priority order and stops before ``max_bytes`` (UTF-8), ending
@@ -28,8 +41,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
 from selectcheck.diagnostics import Diagnostic, FileResult, Report, Severity, WorkloadMemory
+from selectcheck.reporters.sanitize import neutralise
 
 __all__ = ["DEFAULT_MAX_BYTES", "escape", "render"]
 
@@ -46,7 +61,6 @@ _WAIVED_ICON = "🔕"
 _LICENSE_OBLIGATIONS = "SC303"
 _FINDINGS_HEADER = "| | Rule | Severity | Line | Message |\n| --- | --- | --- | ---: | --- |\n"
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _NEWLINES = re.compile("\r\n|\r|\n")
 # The ASCII punctuation that can open or close Markdown/HTML syntax *inside* a line: code spans,
 # emphasis, links/images/footnotes, HTML tags/entities/autolinks, table cells, strikethrough,
@@ -54,21 +68,57 @@ _NEWLINES = re.compile("\r\n|\r|\n")
 # at the start of a line (``-``, ``+``, ``.``, ``=``) need no escape: untrusted text never starts
 # a line here; it always follows a table pipe, a list marker or a heading marker.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#!|~$&^])")
+# What cmark-gfm's autolink extension starts a link at: `scheme://` (the `:` is its trigger)
+# and `www.`; a backslash before the `:` or the dot means it never sees them.
+_URL_SCHEME = re.compile(r":(?=//)")
+_WWW = re.compile(r"(?i)(www)\.")
+# GitHub's filters after rendering: @user/@org/team mentions and #123, GH-123 issue references.
+_REFERENCE = re.compile(r"@|#(?=[0-9])|(?i:\bgh)(?=-[0-9])")
+_WORD_JOINER = "\u2060"
+# A URL that stays itself inside `<…>` and a table cell: RFC 3986 characters without the
+# ones cmark-gfm would percent-encode (brackets) or that end a cell, and no `@`.
+_LINKABLE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#!$&'()*+,;=%]+")
 # Inside a quoted Mermaid string only `"` ends the string (and a newline the statement);
 # keep a conservative set anyway: no quotes, backticks (Markdown labels), `%` (comments,
 # directives), brackets, semicolons or line breaks.
 _MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 ._/+:,()-]")
 
 
-def escape(text: str, limit: int = MAX_CELL_CHARS, *, newline: str = "<br>") -> str:
-    """Untrusted text as inert inline Markdown, safe inside a table cell or heading."""
-    text = _CONTROL.sub("", text.replace("\t", " ")).strip()
+def _inert(text: str) -> str:
+    """Text that renders as itself: no markup, link, mention or reference can start in it."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1\\.", _URL_SCHEME.sub(r"\\:", text))
+    return _REFERENCE.sub(lambda m: m.group(0) + _WORD_JOINER, text)
+
+
+def _links_pattern(links: Iterable[str]) -> re.Pattern[str] | None:
+    usable = sorted({url for url in links if _LINKABLE.fullmatch(url)}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, usable))) if usable else None
+
+
+def _line(text: str, links: re.Pattern[str] | None) -> str:
+    if links is None:
+        return _inert(text)
+    out: list[str] = []
+    start = 0
+    for match in links.finditer(text):
+        out.append(_inert(text[start : match.start()]))
+        out.append(f"<{match.group(0)}>")
+        start = match.end()
+    out.append(_inert(text[start:]))
+    return "".join(out)
+
+
+def escape(
+    text: str, limit: int = MAX_CELL_CHARS, *, newline: str = "<br>", links: Iterable[str] = ()
+) -> str:
+    """Untrusted text as inert inline Markdown, safe inside a table cell or heading; of the
+    URLs in it, only those in `links` become links."""
+    text = neutralise(text.replace("\t", " ")).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    lines = [
-        _MD_SPECIAL.sub(r"\\\1", line).replace("@", "@\u2060").strip()
-        for line in _NEWLINES.split(text)
-    ]
+    pattern = _links_pattern(links)
+    lines = [_line(line, pattern).strip() for line in _NEWLINES.split(text)]
     return newline.join(line for line in lines if line)
 
 
@@ -179,9 +229,9 @@ def _obligations(report: Report, budget: _Budget) -> int:
         model = f" ({escape(result.chosen_model, 200, newline=' ')})" if result.chosen_model else ""
         # A bullet, not a table cell: Llama-style obligation lists run past a cell's limit
         # and their last items (use policy, regional exclusions) are the ones reviewers miss.
-        text = escape(diag.message, MAX_OBLIGATION_CHARS)
+        text = escape(diag.message, MAX_OBLIGATION_CHARS, links=diag.links)
         if diag.help.strip():
-            text += f" — {escape(diag.help)}"
+            text += f" — {escape(diag.help, links=diag.links)}"
         waived = " *(waived)*" if diag.waived else ""
         line = max(diag.span.line, 1)
         if not budget.add(f"- **{who}**{model}, line {line}: {text}{waived}\n"):
@@ -197,9 +247,9 @@ def _obligations(report: Report, budget: _Budget) -> int:
 def _diagnostic_row(diag: Diagnostic, report: Report) -> str:
     icon = _WAIVED_ICON if diag.waived else _ICON[diag.severity]
     severity = diag.severity.value + (" (waived)" if diag.waived else "")
-    text = escape(diag.message) or escape(diag.code)
+    text = escape(diag.message, links=diag.links) or escape(diag.code)
     if diag.help.strip():
-        text += f"<br>**Help:** {escape(diag.help)}"
+        text += f"<br>**Help:** {escape(diag.help, links=diag.links)}"
     if diag.waived and diag.waiver_reason:
         text += f"<br>**Waived:** {escape(diag.waiver_reason)}"
     line = max(diag.span.line, 1)

@@ -3,11 +3,13 @@
 Valid against the OASIS schema (tests/data/sarif-schema-2.1.0.json) and shaped by what GitHub
 code scanning accepts (reference/checkers.md §2.4):
 
-* ``tool.driver.rules`` holds one descriptor for every *implemented* rule the report knows,
+* ``tool.driver.rules`` holds one descriptor for every rule the report knows,
   sorted by code, plus a minimal one for any code that fires but is unknown. Declaring the rules
   that ran and found nothing keeps ``ruleIndex`` stable across runs for the same policy, and lets
   a viewer tell "checked, clean" from "not checked". Descriptor texts are non-empty (GitHub does
   not accept empty strings) and cut to GitHub's limits (1024 for descriptions, 255 for names).
+  Each known rule's ``helpUri`` is its page under ``docs/rules/`` in the project's repository
+  (``informationUri``, the same address as ``[project.urls]`` in pyproject.toml).
 * Results are sorted by file, line, column and code; ``level`` is the diagnostic's effective
   severity (a policy may override the rule's default, which sits in ``defaultConfiguration``).
 * Locations are relative URIs with forward slashes under ``uriBaseId: %SRCROOT%``; regions are
@@ -17,10 +19,13 @@ code scanning accepts (reference/checkers.md §2.4):
   ``suppressions: [{kind: "external", status: "accepted", justification: reason}]``. The waiver
   lives in the record's ``waivers:`` block rather than as a comment at the finding, which is
   the "external" kind (a suppression stored apart from the flagged construct).
-* ``partialFingerprints`` hash code, file and JSON pointer (not the line, nor the message whose
-  numbers change), with an occurrence counter, so an alert keeps its identity when lines move.
-  The same value is sent as ``primaryLocationLineHash`` because that is the only key GitHub
-  uses; without it upload-sarif would compute one from line contents.
+* ``partialFingerprints["selectcheck/v1"]`` hashes code, file and JSON pointer (not the line,
+  nor the message whose numbers change), with an occurrence counter, so a finding keeps its
+  identity when lines move. ``primaryLocationLineHash`` is left to GitHub's upload-sarif, which
+  computes it from the file's lines and warns about every result that brings its own value.
+* Display text (messages, help, suppression reasons, paths) passes through
+  ``reporters.sanitize.neutralise``: controls and bidi controls become U+FFFD, so a viewer never
+  shows reordered or invisible record text.
 * ``Report.internal_errors`` (a rule crashed) set ``invocations[0].executionSuccessful`` to
   false and appear as ``toolExecutionNotifications``.
 * GitHub accepts at most 25,000 results per run; beyond that the most severe are kept and the
@@ -38,12 +43,15 @@ from typing import Any
 from urllib.parse import quote
 
 from selectcheck.diagnostics import Diagnostic, Report, RuleInfo, Severity
+from selectcheck.reporters.sanitize import display_span, neutralise
 
-__all__ = ["INFORMATION_URI", "MAX_RESULTS", "SARIF_SCHEMA", "build", "render"]
+__all__ = ["FINGERPRINT_KEY", "INFORMATION_URI", "MAX_RESULTS", "RULE_DOCS_URI", "SARIF_SCHEMA", "build", "render"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://pypi.org/project/selectcheck/"
+INFORMATION_URI = "https://github.com/selectcheck/selectcheck"
+RULE_DOCS_URI = INFORMATION_URI + "/blob/main/docs/rules/{code}.md"
+FINGERPRINT_KEY = "selectcheck/v1"
 SRCROOT = "%SRCROOT%"
 MAX_RESULTS = 25_000
 MAX_DESCRIPTION = 1024
@@ -67,13 +75,10 @@ _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
-# Characters no JSON consumer should meet in display text: C0/C1 controls except TAB/LF/CR,
-# and lone surrogates (which cannot be encoded as UTF-8 at all).
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _text(value: str, limit: int | None = None, fallback: str = "") -> str:
-    text = _UNSAFE.sub("\ufffd", value).strip() or fallback
+    text = neutralise(value).strip() or fallback
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
@@ -81,7 +86,7 @@ def _text(value: str, limit: int | None = None, fallback: str = "") -> str:
 
 def artifact_uri(path: str) -> tuple[str, bool]:
     """A file path as a URI reference; the flag says whether it is relative to %SRCROOT%."""
-    path = _UNSAFE.sub("\ufffd", path)
+    path = neutralise(path)
     if os.sep != "/":
         path = path.replace(os.sep, "/")
     while path.startswith("./"):
@@ -120,7 +125,8 @@ def _fence_safe(example: str) -> str:
     return _text(example).replace("```", "`\u200b``")
 
 
-def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+def rule_descriptor(rule: RuleInfo, *, documented: bool = True) -> dict[str, Any]:
+    """The reporting descriptor; `documented` rules have a page under docs/rules/."""
     name = _text(rule.name, MAX_NAME, rule.code)
     summary = _text(rule.summary, MAX_DESCRIPTION, f"{rule.code} {name}")
     explanation = _text(rule.explanation, None, summary)
@@ -129,18 +135,21 @@ def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
         help_text += "\n\nFails:\n" + _text(rule.failing_example)
     if rule.passing_example.strip():
         help_text += "\n\nPasses:\n" + _text(rule.passing_example)
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.code,
         "name": name,
         "shortDescription": {"text": summary},
         "fullDescription": {"text": _text(explanation, MAX_DESCRIPTION, summary)},
         "help": {"text": help_text, "markdown": _help_markdown(rule, summary, explanation)},
-        "defaultConfiguration": {"level": _LEVEL[rule.default_severity]},
-        "properties": {
-            "tags": _tags(rule),
-            "problem.severity": _PROBLEM_SEVERITY[rule.default_severity],
-        },
     }
+    if documented:
+        descriptor["helpUri"] = RULE_DOCS_URI.format(code=quote(rule.code, safe=""))
+    descriptor["defaultConfiguration"] = {"level": _LEVEL[rule.default_severity]}
+    descriptor["properties"] = {
+        "tags": _tags(rule),
+        "problem.severity": _PROBLEM_SEVERITY[rule.default_severity],
+    }
+    return descriptor
 
 
 def _unknown_rule(code: str, severity: Severity) -> RuleInfo:
@@ -154,7 +163,7 @@ def _unknown_rule(code: str, severity: Severity) -> RuleInfo:
 
 
 def _rules(report: Report, diagnostics: Iterable[Diagnostic]) -> list[RuleInfo]:
-    rules = {code: info for code, info in report.rules.items() if info.implemented}
+    rules = dict(report.rules)
     for diag in diagnostics:
         if diag.code not in rules:
             rules[diag.code] = report.rules.get(diag.code) or _unknown_rule(
@@ -170,18 +179,12 @@ def fingerprint(diag: Diagnostic) -> str:
 
 
 def _region(diag: Diagnostic) -> dict[str, int]:
-    span = diag.span
-    start_line = max(span.line, 1)
-    start_column = max(span.column, 1)
-    end_line = max(span.end_line, start_line)
-    end_column = max(span.end_column, 1)
-    if end_line == start_line and end_column < start_column:
-        end_column = start_column
+    span = display_span(diag.span)
     return {
-        "startLine": start_line,
-        "startColumn": start_column,
-        "endLine": end_line,
-        "endColumn": end_column,
+        "startLine": span.line,
+        "startColumn": span.column,
+        "endLine": span.end_line,
+        "endColumn": span.end_column,
     }
 
 
@@ -202,10 +205,7 @@ def _result(diag: Diagnostic, rule_index: int, occurrence: int, digest: str) -> 
         "locations": [
             {"physicalLocation": {"artifactLocation": artifact, "region": _region(diag)}}
         ],
-        "partialFingerprints": {
-            "primaryLocationLineHash": f"{digest[:16]}:{occurrence}",
-            "selectcheck/v1": f"{digest}:{occurrence}",
-        },
+        "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{occurrence}"},
     }
     if diag.pointer:
         result["properties"] = {"pointer": _text(diag.pointer)}
@@ -261,7 +261,7 @@ def build(report: Report, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
         "name": report.tool or "selectcheck",
         "version": report.version,
         "informationUri": INFORMATION_URI,
-        "rules": [rule_descriptor(rule) for rule in rules],
+        "rules": [rule_descriptor(rule, documented=rule.code in report.rules) for rule in rules],
     }
     if _SEMVER.match(report.version):
         driver["semanticVersion"] = report.version

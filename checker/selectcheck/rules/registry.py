@@ -1,10 +1,10 @@
-"""The rule registry: each rule is a small function with its code, name, default severity,
-summary and a long explanation with a failing and a passing example (like ruff's `rule`).
+"""The rule registry: each rule is declared once, in its own module `scNNN_<name>.py`, with
+its code, name, default severity, pipeline stage, the policy options it reads, summary and a
+long explanation with a failing and a passing example (like ruff's `rule`).
 
-Rule modules live next to this file, one per rule, named `scNNN_<name>.py`; they register
-themselves with `@rule(...)` when the registry imports them. Codes emitted by a stage rather
-than a function (the loader's SC001/SC004/SC005, the schema's SC002/SC003, git's SC404/SC411)
-register with `stage=...` and no function, so `rules` and `explain` still know them.
+Rule functions register with `@rule(...)`. Codes that a pipeline stage emits rather than a
+function (the loader's SC001/SC004/SC005, the schema's SC002/SC003, git's SC404/SC411) are
+declared with `declare(...)`, so `rules`, `explain` and the post-processing still know them.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
-from selectcheck.diagnostics import RuleInfo, Severity
+from typing_extensions import NotRequired, TypedDict, Unpack
 
-if TYPE_CHECKING:
-    from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.diagnostics import RuleInfo, Severity, Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,73 +30,77 @@ class Finding:
     message: str
     help: str = ""
     at_key: bool = False
+    # Catalog URLs quoted in `message`/`help` that reporters may show as links (Diagnostic.links).
+    links: tuple[str, ...] = ()
 
 
-CheckFunction = Callable[["RecordContext"], Iterable[Finding]]
+CheckFunction = Callable[[RecordContext], Iterable[Finding]]
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     info: RuleInfo
     check: CheckFunction | None
-    stage: str  # "record" for rule functions; "loader", "schema", "git", "hardware" otherwise
 
     @property
     def code(self) -> str:
         return self.info.code
 
+    @property
+    def stage(self) -> Stage:
+        return self.info.stage
+
 
 _REGISTRY: dict[str, Rule] = {}
 
 
-def _clean(text: str) -> str:
-    return textwrap.dedent(text).strip("\n")
+class RuleMetadata(TypedDict):
+    code: str
+    name: str
+    severity: str
+    summary: str
+    explanation: str
+    failing: str
+    passing: str
+    stage: NotRequired[Stage]  # default Stage.RECORD
+    options: NotRequired[tuple[str, ...]]  # dotted policy paths the rule reads
+    configurable: NotRequired[bool]  # default True: a policy may re-grade or switch it off
+    waivable: NotRequired[bool]  # default True: a record's waiver may silence a finding
 
 
-def _register(rule_obj: Rule) -> None:
-    if rule_obj.code in _REGISTRY and _REGISTRY[rule_obj.code].check is not rule_obj.check:
-        raise RuntimeError(f"rule {rule_obj.code} registered twice")
-    _REGISTRY[rule_obj.code] = rule_obj
+def _register(check: CheckFunction | None, meta: RuleMetadata) -> None:
+    code = meta["code"]
+    if code in _REGISTRY and _REGISTRY[code].check is not check:
+        raise RuntimeError(f"rule {code} registered twice")
+    info = RuleInfo(
+        code,
+        meta["name"],
+        Severity(meta["severity"]),
+        meta["summary"],
+        textwrap.dedent(meta["explanation"]).strip("\n"),
+        textwrap.dedent(meta["failing"]).strip("\n"),
+        textwrap.dedent(meta["passing"]).strip("\n"),
+        meta.get("stage", Stage.RECORD),
+        meta.get("options", ()),
+        meta.get("configurable", True),
+        meta.get("waivable", True),
+    )
+    _REGISTRY[code] = Rule(info, check)
 
 
-def _info(code: str, name: str, severity: str, summary: str, explanation: str, failing: str, passing: str) -> RuleInfo:
-    return RuleInfo(code, name, Severity(severity), summary, _clean(explanation), _clean(failing), _clean(passing))
-
-
-def rule(
-    *,
-    code: str,
-    name: str,
-    severity: str,
-    summary: str,
-    explanation: str,
-    failing: str,
-    passing: str,
-    stage: str = "record",
-) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a record rule: `check(ctx)` yields `Finding`s. `stage="hardware"` marks a
-    rule that only has something to say under `--detect-hardware`."""
+def rule(**meta: Unpack[RuleMetadata]) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a rule function: `check(ctx)` yields `Finding`s."""
 
     def decorate(check: CheckFunction) -> CheckFunction:
-        _register(Rule(_info(code, name, severity, summary, explanation, failing, passing), check, stage))
+        _register(check, meta)
         return check
 
     return decorate
 
 
-def stage_rule(
-    *,
-    code: str,
-    name: str,
-    severity: str,
-    summary: str,
-    explanation: str,
-    failing: str,
-    passing: str,
-    stage: str,
-) -> None:
-    """Register a code that a pipeline stage emits (no rule function)."""
-    _register(Rule(_info(code, name, severity, summary, explanation, failing, passing), None, stage))
+def declare(**meta: Unpack[RuleMetadata]) -> None:
+    """Declare a code that a pipeline stage emits (no rule function)."""
+    _register(None, meta)
 
 
 @cache
@@ -112,10 +115,5 @@ def all_rules() -> dict[str, Rule]:
 
 
 def rule_table() -> dict[str, RuleInfo]:
-    """Implemented rules plus the planned codes of DESIGN §3 that have no module yet."""
-    from selectcheck.rules.contract import CONTRACT
-
-    table = {code: r.info for code, r in all_rules().items()}
-    for info in CONTRACT:
-        table.setdefault(info.code, info)
-    return dict(sorted(table.items()))
+    """Every rule's metadata by code, in code order."""
+    return {code: r.info for code, r in all_rules().items()}

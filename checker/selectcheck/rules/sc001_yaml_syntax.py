@@ -1,12 +1,15 @@
 """SC001 yaml-syntax: the file is not valid YAML."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC001",
     name="yaml-syntax",
     severity="error",
-    stage="loader",
+    configurable=False,
+    waivable=False,
+    stage=Stage.LOADER,
     summary="the file is not valid YAML (location of the parse error)",
     explanation="""
         The record could not be parsed, so nothing else in it can be checked. The diagnostic

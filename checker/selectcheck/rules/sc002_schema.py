@@ -1,12 +1,15 @@
 """SC002 schema: the record violates the JSON Schema."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC002",
     name="schema",
     severity="error",
-    stage="schema",
+    configurable=False,
+    waivable=False,
+    stage=Stage.SCHEMA,
     summary="the record violates the JSON Schema (one diagnostic per violation, at the offending node)",
     explanation="""
         Every record is validated against `schemas/record.schema.json` (print it with

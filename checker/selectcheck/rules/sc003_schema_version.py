@@ -1,12 +1,15 @@
 """SC003 schema-version: `schema_version` missing or unsupported."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC003",
     name="schema-version",
     severity="error",
-    stage="schema",
+    configurable=False,
+    waivable=False,
+    stage=Stage.SCHEMA,
     summary="schema_version missing or unsupported",
     explanation="""
         The first key of a record says which format it follows. This selectcheck reads
@@ -15,12 +18,11 @@ stage_rule(
         schema errors.
     """,
     failing="""
+        schema_version: 2   # or no schema_version at all
         id: MSR-0007
-        title: Base model for the review assistant
     """,
     passing="""
         schema_version: 1
         id: MSR-0007
-        title: Base model for the review assistant
     """,
 )

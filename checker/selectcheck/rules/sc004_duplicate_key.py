@@ -1,12 +1,15 @@
 """SC004 duplicate-key: a mapping repeats a key."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC004",
     name="duplicate-key",
     severity="error",
-    stage="loader",
+    configurable=False,
+    waivable=False,
+    stage=Stage.LOADER,
     summary="a mapping repeats a key (YAML loaders silently keep the last one)",
     explanation="""
         YAML says keys are unique, but common loaders (PyYAML, the Go and JavaScript ones)

@@ -1,12 +1,15 @@
 """SC005 unreadable-file: the bytes are not a single, bounded YAML text document."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC005",
     name="unreadable-file",
     severity="error",
-    stage="loader",
+    configurable=False,
+    waivable=False,
+    stage=Stage.LOADER,
     summary=(
         "not UTF-8, binary, larger than the size limit, several YAML documents, or alias expansion beyond the limit"
     ),

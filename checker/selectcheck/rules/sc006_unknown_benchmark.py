@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import cited_scores, suggest_benchmark
+from selectcheck.analysis.sources import resolve_score
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +14,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC006",
     name="unknown-benchmark",
     severity="warning",
+    waivable=False,
     summary="a benchmark id is neither in the catalog nor given n, so no noise floor can be computed",
     explanation="""
         Every gap between two scores is judged against the benchmark's noise floor, which
@@ -44,13 +47,12 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def unknown_benchmark(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import cited_scores, suggest_benchmark
 
     for index in range(len(ctx.record.candidates)):
         for cited in cited_scores(ctx, index):
             score = cited.score
-            if cited.entry is not None or score.n is not None:
-                continue
+            if cited.entry is not None or resolve_score(ctx, cited).n is not None:
+                continue  # the catalog, the record or the cited results file gives n
             if score.stderr is not None or score.ci95 is not None:
                 continue  # a floor can still be computed from the stated uncertainty
             suggestion = suggest_benchmark(ctx.catalog.benchmarks, cited.key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -13,6 +13,8 @@ from selectcheck.rules.registry import Finding, rule
     code="SC007",
     name="unknown-task",
     severity="error",
+    options=("tasks",),
+    waivable=False,
     summary="task.category is not defined by the policy",
     explanation="""
         The task category decides which benchmarks count as evidence for the decision

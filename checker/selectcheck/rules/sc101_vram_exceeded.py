@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.candidates import (
+    approximation_note,
+    budget_phrase,
+    chosen_fits,
+    fix_help,
+    format_gb,
+    largest_part_phrase,
+    record_workload_memory,
+    vllm_kv_note,
+)
+from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +22,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC101",
     name="vram-exceeded",
     severity="error",
+    options=("vram.headroom",),
     summary="a workload's estimated peak memory exceeds usable VRAM (total × (1 − policy headroom))",
     explanation="""
         Infrastructure comes first: a model that does not fit the GPUs you really have, at
@@ -51,6 +62,9 @@ from selectcheck.rules.registry import Finding, rule
             precision: bf16
             context_length: 32768
             batch_size: 8
+        candidates:
+          - model: meta-llama/Llama-3.1-8B-Instruct
+            license: llama3.1
         decision:
           chosen: meta-llama/Llama-3.1-8B-Instruct
     """,
@@ -64,22 +78,14 @@ from selectcheck.rules.registry import Finding, rule
             kv_cache_precision: fp8
             context_length: 32768
             batch_size: 4
+        candidates:
+          - model: meta-llama/Llama-3.1-8B-Instruct
+            license: llama3.1
         decision:
           chosen: meta-llama/Llama-3.1-8B-Instruct
     """,
 )
 def vram_exceeded(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.candidates import (
-        approximation_note,
-        budget_phrase,
-        chosen_fits,
-        chosen_index,
-        fix_help,
-        format_gb,
-        largest_part_phrase,
-        record_workload_memory,
-        vllm_kv_note,
-    )
 
     record_workload_memory(ctx)
     candidate = chosen_index(ctx)

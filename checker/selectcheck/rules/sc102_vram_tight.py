@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.candidates import (
+    approximation_note,
+    budget_phrase,
+    chosen_fits,
+    fix_help,
+    format_gb,
+    largest_part_phrase,
+    record_workload_memory,
+)
+from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +21,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC102",
     name="vram-tight",
     severity="warning",
+    options=("vram.headroom", "vram.warn_headroom"),
     summary="it fits, but inside the policy's warning margin",
     explanation="""
         A workload whose estimate fits the usable memory (SC101) but leaves less free than
@@ -34,6 +44,9 @@ from selectcheck.rules.registry import Finding, rule
             precision: bf16
             context_length: 8192
             batch_size: 2
+        candidates:
+          - model: Qwen/Qwen2.5-32B-Instruct
+            license: apache-2.0
         decision:
           chosen: Qwen/Qwen2.5-32B-Instruct   # 65.5 GB of bf16 weights
     """,
@@ -45,21 +58,14 @@ from selectcheck.rules.registry import Finding, rule
             precision: fp8
             context_length: 8192
             batch_size: 2
+        candidates:
+          - model: Qwen/Qwen2.5-32B-Instruct
+            license: apache-2.0
         decision:
           chosen: Qwen/Qwen2.5-32B-Instruct
     """,
 )
 def vram_tight(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.candidates import (
-        approximation_note,
-        budget_phrase,
-        chosen_fits,
-        chosen_index,
-        fix_help,
-        format_gb,
-        largest_part_phrase,
-        record_workload_memory,
-    )
 
     record_workload_memory(ctx)
     candidate = chosen_index(ctx)

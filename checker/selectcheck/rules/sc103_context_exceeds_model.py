@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.candidates import max_context
+from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -33,6 +34,9 @@ from selectcheck.rules.registry import Finding, rule
             hardware: {gpu: H200}
             precision: bf16
             context_length: 200000
+        candidates:
+          - model: meta-llama/Llama-3.1-8B-Instruct
+            license: llama3.1
         decision:
           chosen: meta-llama/Llama-3.1-8B-Instruct   # 131,072 tokens
     """,
@@ -43,12 +47,14 @@ from selectcheck.rules.registry import Finding, rule
             hardware: {gpu: H200}
             precision: bf16
             context_length: 131072
+        candidates:
+          - model: meta-llama/Llama-3.1-8B-Instruct
+            license: llama3.1
         decision:
           chosen: meta-llama/Llama-3.1-8B-Instruct
     """,
 )
 def context_exceeds_model(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.candidates import chosen_index, max_context
 
     index = chosen_index(ctx)
     if index is None:

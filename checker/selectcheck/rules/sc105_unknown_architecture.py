@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.candidates import resolve_architecture
+from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -39,13 +40,12 @@ from selectcheck.rules.registry import Finding, rule
         candidates:
           - model: acme/contract-extractor-13b
             license: apache-2.0
-            architecture: {config: models/contract-extractor-13b/config.json}
+            parameters: 1.3e10   # or architecture: {config: models/…/config.json}
         decision:
           chosen: acme/contract-extractor-13b
     """,
 )
 def unknown_architecture(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.candidates import chosen_index, resolve_architecture
 
     index = chosen_index(ctx)
     if index is None:

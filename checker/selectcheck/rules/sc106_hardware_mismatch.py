@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from selectcheck.diagnostics import Stage
+from selectcheck.hardware import match_catalog_gpu
 from selectcheck.rules.registry import Finding, rule
 
 if TYPE_CHECKING:
+    from selectcheck.analysis.context import RecordContext
     from selectcheck.catalog.gpus import GpuEntry
     from selectcheck.hardware import DetectedGpu
     from selectcheck.model.record import Workload
-    from selectcheck.rules.context import RecordContext
 
 MIB = 1024 * 1024
 GB = 1_000_000_000
@@ -83,7 +85,6 @@ def _describe(gpus: Sequence[DetectedGpu], entries: dict[int, GpuEntry | None]) 
 
 
 def _compare(ctx: RecordContext, index: int, workload: Workload, detected: list[DetectedGpu]) -> Finding | None:
-    from selectcheck.hardware import match_catalog_gpu
 
     hardware = workload.hardware
     base = f"/workloads/{index}/hardware"
@@ -151,5 +152,5 @@ rule(
     explanation=EXPLANATION,
     failing=FAILING,
     passing=PASSING,
-    stage="hardware",
+    stage=Stage.HARDWARE,
 )(hardware_mismatch)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.analysis.evidence import cited_scores, task_benchmarks, task_policy
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +13,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC201",
     name="task-benchmark-missing",
     severity="error",
+    options=("tasks",),
     summary="the chosen model has no score on any benchmark the policy lists for the task",
     explanation="""
         Fine-tuning refines skills a model already has; it rarely teaches new ones. So the
@@ -51,7 +53,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def task_benchmark_missing(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import chosen_index, cited_scores, task_benchmarks, task_policy
 
     index = chosen_index(ctx)
     wanted = task_benchmarks(ctx)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.analysis.evidence import cited_scores, fmt, task_policy
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +13,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC202",
     name="aggregate-only",
     severity="warning",
+    options=("tasks",),
     summary='the only evidence is leaderboard averages ("dig deeper")',
     explanation="""
         A leaderboard average (the Open LLM Leaderboard's v1 or v2 score) mixes knowledge,
@@ -49,7 +51,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def aggregate_only(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import chosen_index, cited_scores, fmt, task_policy
 
     index = chosen_index(ctx)
     if index is None:

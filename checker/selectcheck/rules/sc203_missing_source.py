@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import cited_scores, fmt
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -38,7 +39,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def missing_source(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import cited_scores, fmt
 
     for index in range(len(ctx.record.candidates)):
         for cited in cited_scores(ctx, index):

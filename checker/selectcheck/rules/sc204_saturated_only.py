@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.analysis.evidence import benchmark_entry, cited_scores, fmt, task_benchmarks, task_policy
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +13,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC204",
     name="saturated-only",
     severity="warning",
+    options=("tasks",),
     summary="all task evidence for the chosen model comes from benchmarks the catalog marks saturated",
     explanation="""
         A saturated benchmark is one on which current models score near the ceiling
@@ -48,14 +50,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def saturated_only(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import (
-        benchmark_entry,
-        chosen_index,
-        cited_scores,
-        fmt,
-        task_benchmarks,
-        task_policy,
-    )
 
     index = chosen_index(ctx)
     wanted = task_benchmarks(ctx)

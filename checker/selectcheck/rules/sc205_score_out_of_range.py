@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import cited_scores, fmt, pointer_token
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -24,6 +25,13 @@ from selectcheck.rules.registry import Finding, rule
         Every candidate's scores are checked, not only the chosen model's, because the
         comparisons use them all. The finding points at the value. Benchmarks the catalog
         does not know have no range to check (SC006).
+
+        A fraction written where percentage points belong (HumanEval 0.884 for 88.4) lies
+        inside the range but on the wrong scale, and every floor and minimum computed from
+        it would mislead. A score in [0, 1] on a percentage benchmark is reported as a
+        fraction when all of that candidate's percentage scores lie in [0, 1], or when
+        another candidate scores above 1 on the same benchmark. The own evaluation's
+        `results` are read the same way: all of them in [0, 1] means fractions.
     """,
     failing="""
         candidates:
@@ -39,7 +47,7 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def score_out_of_range(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import cited_scores, fmt
+    yield from _fractions(ctx)
 
     for index in range(len(ctx.record.candidates)):
         for cited in cited_scores(ctx, index):
@@ -60,4 +68,39 @@ def score_out_of_range(ctx: RecordContext) -> Iterator[Finding]:
                 f"{cited.model}'s {entry.name} score {fmt(cited.value)} lies outside the "
                 f"benchmark's range [{fmt(lo)}, {fmt(hi)}]",
                 f"{unit} Correct the value or the benchmark id.",
+            )
+
+
+def _fractions(ctx: RecordContext) -> Iterator[Finding]:
+    """Scores on the fraction scale where the unit is percentage points."""
+    by_candidate = [
+        [c for c in cited_scores(ctx, i) if c.entry is not None and c.entry.scale == "proportion"]
+        for i in range(len(ctx.record.candidates))
+    ]
+    above_one = {c.benchmark_id for scores in by_candidate for c in scores if c.value > 1}
+    for scores in by_candidate:
+        all_fractions = bool(scores) and all(0 <= c.value <= 1 for c in scores) and any(0 < c.value < 1 for c in scores)
+        for cited in scores:
+            if not 0 <= cited.value <= 1 or not (all_fractions or cited.benchmark_id in above_one):
+                continue
+            why = (
+                f"and so are all of {cited.model}'s percentage scores"
+                if all_fractions
+                else f"while another candidate's {cited.name} score is above 1"
+            )
+            yield Finding(
+                f"{cited.pointer}/value",
+                f"{cited.model}'s {cited.name} score {fmt(cited.value)} looks like a fraction, {why}: "
+                "the benchmark's unit is percentage points (0–100)",
+                f"Write it in percentage points: `value: {fmt(cited.value * 100)}`.",
+            )
+    evaluation = ctx.record.own_evaluation
+    values = list(evaluation.results.values()) if evaluation is not None else []
+    if evaluation is not None and values and all(0 <= v <= 1 for v in values) and any(0 < v < 1 for v in values):
+        for model, value in evaluation.results.items():
+            yield Finding(
+                f"/own_evaluation/results/{pointer_token(model)}",
+                f"the own evaluation's result {fmt(value)} for {model} looks like a fraction, and so do all "
+                "its results: they are read as percentages (0–100) for the noise floor",
+                f"Write the results in percent: `{model}: {fmt(value * 100)}`.",
             )

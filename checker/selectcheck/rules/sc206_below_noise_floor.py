@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import claims
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -13,6 +14,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC206",
     name="below-noise-floor",
     severity="error",
+    options=("confidence",),
     summary="a benchmark or own-evaluation reason rests on a gap smaller than the noise floor",
     explanation="""
         A benchmark is a sample of items, so two models' scores differ by chance even when
@@ -68,7 +70,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def below_noise_floor(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import claims
 
     for claim in claims(ctx):
         if claim.outcome == "noise":

@@ -7,7 +7,20 @@ import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.candidates import fits_all_workloads, parameter_count
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.analysis.evidence import (
+    claims,
+    compare,
+    compare_own_evaluation,
+    fmt,
+    raw_value,
+    score_on,
+    task_benchmarks,
+    task_minimums,
+)
+from selectcheck.analysis.sources import paired_own_evaluation, provenance
+from selectcheck.compute.license_terms import declared_license, evaluate_license, is_denied
 from selectcheck.rules.registry import Finding, rule
 
 if TYPE_CHECKING:
@@ -28,7 +41,6 @@ def _params(count: float) -> str:
 
 
 def _license_passes(ctx: RecordContext, candidate: Candidate) -> bool:
-    from selectcheck.compute.license_terms import declared_license, evaluate_license, is_denied
 
     expression = declared_license(candidate.license, candidate.license_name)
     if expression is None:
@@ -44,7 +56,6 @@ def _license_passes(ctx: RecordContext, candidate: Candidate) -> bool:
 
 
 def _under_a_minimum(ctx: RecordContext, index: int) -> bool:
-    from selectcheck.analysis.evidence import raw_value, score_on, task_minimums
 
     for minimum in task_minimums(ctx):
         cited = score_on(ctx, index, minimum.benchmark)
@@ -57,6 +68,7 @@ def _under_a_minimum(ctx: RecordContext, index: int) -> bool:
     code="SC207",
     name="smaller-equivalent",
     severity="warning",
+    options=("confidence", "tasks", "vram.headroom", "licenses.deny", "licenses.allow"),
     summary=(
         "a smaller candidate that fits the hardware and license is statistically indistinguishable "
         "on the task's benchmarks (the golden rule: smallest model that meets the need)"
@@ -121,16 +133,6 @@ def _under_a_minimum(ctx: RecordContext, index: int) -> bool:
     """,
 )
 def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.candidates import fits_all_workloads, parameter_count
-    from selectcheck.analysis.evidence import (
-        chosen_index,
-        claims,
-        compare,
-        compare_own_evaluation,
-        fmt,
-        score_on,
-        task_benchmarks,
-    )
 
     chosen_at = chosen_index(ctx)
     wanted = task_benchmarks(ctx)
@@ -162,7 +164,11 @@ def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
                 continue
             verdict, _ = compare(ctx, mine, theirs)
             if verdict is not None:
-                compared.append((f"{mine.name} {fmt(mine.value)} vs {fmt(theirs.value)}", verdict))
+                label = f"{mine.name} {fmt(mine.value)} vs {fmt(theirs.value)}{provenance(ctx, mine, theirs)}"
+                compared.append((label, verdict))
+        paired = paired_own_evaluation(ctx, chosen.model, candidate.model)
+        if paired is not None and paired.significant and paired.difference > 0:
+            continue  # the per-item own evaluation shows the chosen model is better
         own = False
         if evaluation is not None:
             verdict, _ = compare_own_evaluation(ctx, chosen.model, candidate.model)

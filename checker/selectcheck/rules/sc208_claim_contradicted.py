@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import claims
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -59,7 +60,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def claim_contradicted(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import claims
 
     for claim in claims(ctx):
         if claim.outcome in ("contradicted", "missing"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.analysis.evidence import cited_scores, human_preference_benchmarks
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -13,6 +14,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC209",
     name="no-human-check",
     severity="warning",
+    options=("human_preference",),
     summary="a user-facing task has neither human-preference evidence nor an own evaluation",
     explanation="""
         Automatic benchmarks measure what can be graded automatically; people notice tone,
@@ -52,7 +54,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def no_human_check(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import chosen_index, cited_scores, human_preference_benchmarks
 
     record = ctx.record
     index = chosen_index(ctx)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.analysis.evidence import fmt, fmt_points, raw_value, score_on, task_minimums
+from selectcheck.analysis.sources import provenance, resolve_score
+from selectcheck.compute.noise import wilson_interval
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +15,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC210",
     name="below-minimum",
     severity="error",
+    options=("tasks", "confidence"),
     summary="the chosen model scores under a policy minimum for the task (e.g. TruthfulQA for a support bot)",
     explanation="""
         Some tasks have a floor no average can make up for: a support bot that repeats
@@ -50,15 +54,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def below_minimum(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import (
-        chosen_index,
-        fmt,
-        fmt_points,
-        raw_value,
-        score_on,
-        task_minimums,
-    )
-    from selectcheck.compute.noise import wilson_interval
 
     index = chosen_index(ctx)
     if index is None:
@@ -90,7 +85,7 @@ def below_minimum(ctx: RecordContext) -> Iterator[Finding]:
             f"{fmt_points(minimum.minimum - value)} points short"
         )
         entry = cited.entry
-        n = cited.score.n or (entry.n if entry is not None else None)
+        n = resolve_score(ctx, cited).n or (entry.n if entry is not None else None)
         if n is not None and (entry is None or entry.scale == "proportion") and 0 <= value <= 100:
             confidence = ctx.policy.confidence
             lo, hi = wilson_interval(value / 100.0, n, confidence)
@@ -98,6 +93,7 @@ def below_minimum(ctx: RecordContext) -> Iterator[Finding]:
                 f"; at n={n:,} its {confidence * 100:g}% interval is "
                 f"[{fmt_points(100 * lo)}, {fmt_points(100 * hi)}]"
             )
+        message += provenance(ctx, cited)
         yield Finding(
             f"{cited.pointer}/value",
             message,

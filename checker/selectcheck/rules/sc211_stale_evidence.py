@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import cited_scores
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -13,6 +14,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC211",
     name="stale-evidence",
     severity="warning",
+    options=("evidence.max_age_days",),
     summary="a score's date is older than the policy's maximum age",
     explanation="""
         Scores go stale: models get new revisions, harnesses change prompts and metrics,
@@ -44,7 +46,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def stale_evidence(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import cited_scores
 
     record = ctx.record
     limit = ctx.policy.evidence.max_age_days

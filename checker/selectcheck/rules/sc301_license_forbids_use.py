@@ -1,84 +1,25 @@
-"""SC301 license-forbids-use: the chosen model's license does not permit `task.intended_use`.
-
-This module also holds the small helpers the license rules SC301–SC305 share: which node a
-candidate's license is written at, the license string to judge, the chosen candidate, and the
-policy-aware verdict (memoised per record so SC301, SC302 and SC303 evaluate each candidate's
-license once).
-"""
+"""SC301 license-forbids-use: the chosen model's license does not permit `task.intended_use`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from selectcheck.catalog.base import normalize_id
-from selectcheck.compute.license_terms import LicenseVerdict, declared_license, evaluate_license
-from selectcheck.model.record import Candidate
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.licenses import (
+    candidate_license,
+    chosen_candidate,
+    join_ids,
+    license_pointer,
+    license_verdict,
+)
 from selectcheck.rules.registry import Finding, rule
-
-OTHER = "other"
-
-
-def is_bare_other(candidate: Candidate) -> bool:
-    """`license: other` without a `license_name`: a license nobody can check (SC302)."""
-    return normalize_id(candidate.license) == OTHER and not (candidate.license_name and candidate.license_name.strip())
-
-
-def names_license_by_name(candidate: Candidate) -> bool:
-    """`license: other` with a `license_name`: the name is what identifies the license."""
-    return normalize_id(candidate.license) == OTHER and not is_bare_other(candidate)
-
-
-def license_pointer(index: int, candidate: Candidate) -> str:
-    """The node that names the candidate's license: `license_name` when the card-style
-    `license: other` defers to it, else `license`."""
-    key = "license_name" if names_license_by_name(candidate) else "license"
-    return f"/candidates/{index}/{key}"
-
-
-def candidate_license(candidate: Candidate) -> str:
-    """The license string to judge (`license_name` for `other` + name, else `license`)."""
-    return declared_license(candidate.license, candidate.license_name) or candidate.license
-
-
-def chosen_candidate(ctx: RecordContext) -> tuple[int, Candidate] | None:
-    """The chosen model's candidate entry and its index (the first, if it is listed twice);
-    None when `decision.chosen` is not a candidate (SC409 reports that)."""
-    chosen = ctx.record.decision.chosen
-    for index, candidate in enumerate(ctx.record.candidates):
-        if candidate.model == chosen:
-            return index, candidate
-    return None
-
-
-def license_verdict(ctx: RecordContext, index: int, candidate: Candidate) -> LicenseVerdict:
-    """The candidate's license judged for the record's intended use, under the policy's
-    deny/allow lists (an `OR` alternative the policy rejects is never the one judged)."""
-
-    def compute() -> LicenseVerdict:
-        lists = ctx.policy.licenses
-        return evaluate_license(
-            candidate_license(candidate),
-            ctx.record.task.intended_use,
-            ctx.catalog.licenses,
-            deny=lists.deny,
-            allow=lists.allow,
-        )
-
-    return ctx.memo(f"license-verdict:{index}", compute)
-
-
-def join_ids(ids: Sequence[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
-    if len(ids) <= 1:
-        return "".join(ids)
-    return f"{', '.join(ids[:-1])} and {ids[-1]}"
 
 
 @rule(
     code="SC301",
     name="license-forbids-use",
     severity="error",
+    options=("licenses.deny", "licenses.allow"),
     summary="the license does not permit task.intended_use (e.g. CC-BY-NC-4.0 for commercial)",
     explanation="""
         "Check the license allows your use." A record states how the model will be used

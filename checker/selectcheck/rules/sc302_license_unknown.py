@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
-from selectcheck.rules.registry import Finding, rule
-from selectcheck.rules.sc301_license_forbids_use import (
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.licenses import (
     candidate_license,
     is_bare_other,
     join_ids,
     license_pointer,
     license_verdict,
 )
+from selectcheck.rules.registry import Finding, rule
 
 
 @rule(

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
-from selectcheck.rules.registry import Finding, rule
-from selectcheck.rules.sc301_license_forbids_use import (
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.licenses import (
     chosen_candidate,
     join_ids,
     license_pointer,
     license_verdict,
 )
+from selectcheck.rules.registry import Finding, rule
 
 
 @rule(
@@ -86,13 +86,18 @@ def license_obligations(ctx: RecordContext) -> Iterator[Finding]:
         f"{'condition' if count == 1 else 'conditions'}: {obligations}"
     )
     urls = []
+    links = []  # the catalog's own URLs in the text: the license texts and use policies
     for license_id in sources:
         entry = ctx.catalog.licenses.get(license_id)
         if entry is not None:
             urls.append(entry.source)
+            links.append(entry.source)
+            policy = entry.conditions.acceptable_use_flowdown
+            if policy is not None:
+                links.append(policy.url)
     help_text = (
         "Check each obligation against the product before the record is accepted, and record "
         "how it is met in a `license` reason"
     )
     help_text += f"; license text: {', '.join(urls)}" if urls else "."
-    yield Finding(license_pointer(index, candidate), message, help_text)
+    yield Finding(license_pointer(index, candidate), message, help_text, links=tuple(dict.fromkeys(links)))

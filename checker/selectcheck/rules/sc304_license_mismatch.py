@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.compute.license_terms import same_license
-from selectcheck.rules.context import RecordContext
-from selectcheck.rules.registry import Finding, rule
-from selectcheck.rules.sc301_license_forbids_use import (
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.licenses import (
     OTHER,
     candidate_license,
     is_bare_other,
     license_pointer,
 )
+from selectcheck.compute.license_terms import same_license
+from selectcheck.rules.registry import Finding, rule
 
 
 @rule(
@@ -74,12 +74,14 @@ def license_mismatch(ctx: RecordContext) -> Iterator[Finding]:
                 else f"Declare `license: {entry.id}`"
             )
             source = f" (license text: {entry.source})"
+            links: tuple[str, ...] = (entry.source,)
         else:
-            shown, fix, source = expected, f"Declare `license: {expected}`", ""
+            shown, fix, source, links = expected, f"Declare `license: {expected}`", "", ()
         yield Finding(
             license_pointer(index, candidate),
             f"candidate {candidate.model} declares the license `{declared}`, but the model "
             f"catalog lists its license as {shown}",
             f"{fix}, as on the model card{source}. If the model was relicensed, override its "
             "entry in your policy pack's model catalog.",
+            links=links,
         )

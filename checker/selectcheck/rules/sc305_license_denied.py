@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.compute.license_terms import is_denied
-from selectcheck.rules.context import RecordContext
-from selectcheck.rules.registry import Finding, rule
-from selectcheck.rules.sc301_license_forbids_use import (
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.licenses import (
     candidate_license,
     chosen_candidate,
     join_ids,
     license_pointer,
 )
+from selectcheck.compute.license_terms import is_denied
+from selectcheck.rules.registry import Finding, rule
 
 
 @rule(
     code="SC305",
     name="license-denied",
     severity="error",
+    options=("licenses.deny", "licenses.allow"),
     summary="the policy's deny list (or a non-empty allow list) rejects the license",
     explanation="""
         An organisation's legal team often decides once which licenses its products may

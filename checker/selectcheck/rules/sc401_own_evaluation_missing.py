@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +12,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC401",
     name="own-evaluation-missing",
     severity="error",
+    options=("own_evaluation.required_status", "own_evaluation.min_n"),
     summary="an accepted record has no own_evaluation",
     explanation="""
         Public benchmarks are filters, not verdicts: they tell you which models are worth
@@ -29,6 +30,7 @@ from selectcheck.rules.registry import Finding, rule
         status: accepted
         decision:
           chosen: Qwen/Qwen2.5-7B-Instruct
+        own_evaluation: null   # or no own_evaluation at all
     """,
     passing="""
         status: accepted

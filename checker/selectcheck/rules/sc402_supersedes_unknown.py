@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.diagnostics import Stage
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +13,8 @@ from selectcheck.rules.registry import Finding, rule
     code="SC402",
     name="supersedes-unknown",
     severity="error",
+    stage=Stage.PROJECT,
+    options=("records",),
     summary="supersedes or superseded_by names a record that does not exist",
     explanation="""
         Decisions form a history: a new record replaces an old one with `supersedes`, and the
@@ -25,8 +28,13 @@ from selectcheck.rules.registry import Finding, rule
         supersedes: [MSR-0099]   # no record has this id
     """,
     passing="""
+        # records/0012-new-review-model.yaml
         id: MSR-0012
-        supersedes: [MSR-0007]   # records/0007-….yaml has id MSR-0007
+        supersedes: [MSR-0007]
+        # records/0007-review-model.yaml
+        id: MSR-0007
+        status: superseded
+        superseded_by: MSR-0012
     """,
 )
 def supersedes_unknown(ctx: RecordContext) -> Iterator[Finding]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.diagnostics import Stage
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +13,8 @@ from selectcheck.rules.registry import Finding, rule
     code="SC403",
     name="supersede-inconsistent",
     severity="error",
+    stage=Stage.PROJECT,
+    options=("records",),
     summary="the two sides of a supersede link disagree, or a superseded record lacks superseded_by",
     explanation="""
         A supersede link has two ends that must agree: the new record lists the old one in

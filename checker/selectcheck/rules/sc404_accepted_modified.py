@@ -1,12 +1,14 @@
 """SC404 accepted-modified: an accepted record was rewritten (emitted by the git stage)."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC404",
     name="accepted-modified",
     severity="error",
-    stage="git",
+    options=("records",),
+    stage=Stage.GIT,
     summary=(
         "(git) an accepted record's content changed since the base revision; only status, "
         "superseded_by and waivers may change"

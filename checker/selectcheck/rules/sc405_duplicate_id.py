@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.diagnostics import Stage
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +13,8 @@ from selectcheck.rules.registry import Finding, rule
     code="SC405",
     name="duplicate-id",
     severity="error",
+    stage=Stage.PROJECT,
+    options=("records",),
     summary="two records share an id",
     explanation="""
         Record ids are how decisions refer to each other (`supersedes`, `superseded_by`) and

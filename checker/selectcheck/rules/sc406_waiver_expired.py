@@ -1,12 +1,14 @@
 """SC406 waiver-expired: a waiver's `expires` date has passed (emitted by the waiver stage)."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC406",
     name="waiver-expired",
     severity="error",
-    stage="waivers",
+    options=("waivers.max_days",),
+    stage=Stage.WAIVERS,
     summary="a waiver's expires date has passed",
     explanation="""
         A waiver silences one rule for one record, with a reason, an approver and an expiry

@@ -1,12 +1,13 @@
 """SC407 waiver-unused: a waiver names a rule that does not fire (emitted by the waiver stage)."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC407",
     name="waiver-unused",
     severity="warning",
-    stage="waivers",
+    stage=Stage.WAIVERS,
     summary="a waiver names a rule that no longer fires for that record",
     explanation="""
         A waiver that silences nothing is a trap: it would silently hide the next, different

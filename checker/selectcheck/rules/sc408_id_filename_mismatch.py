@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePath
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
 from selectcheck.rules.registry import Finding, rule
 
 _FILE_NUMBER = re.compile(r"^(\d+)(?:[-_.]|$)")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
+from selectcheck.analysis.evidence import fmt, fmt_points
+from selectcheck.compute.noise import own_evaluation_verdict
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -12,6 +14,7 @@ from selectcheck.rules.registry import Finding, rule
     code="SC410",
     name="own-evaluation-small",
     severity="warning",
+    options=("own_evaluation.min_n", "confidence"),
     summary="the own evaluation's n is under the policy minimum",
     explanation="""
         An own evaluation is held to the same noise standard as a public benchmark, and
@@ -40,8 +43,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def own_evaluation_small(ctx: RecordContext) -> Iterator[Finding]:
-    from selectcheck.analysis.evidence import fmt, fmt_points
-    from selectcheck.compute.noise import own_evaluation_verdict
 
     evaluation = ctx.record.own_evaluation
     minimum = ctx.policy.own_evaluation.min_n

@@ -1,12 +1,14 @@
 """SC411 record-deleted: an accepted record was deleted (emitted by the git stage)."""
 
-from selectcheck.rules.registry import stage_rule
+from selectcheck.diagnostics import Stage
+from selectcheck.rules.registry import declare
 
-stage_rule(
+declare(
     code="SC411",
     name="record-deleted",
     severity="error",
-    stage="git",
+    options=("records",),
+    stage=Stage.GIT,
     summary="(git) an accepted record was deleted instead of being deprecated or superseded",
     explanation="""
         An accepted decision stays in the record set for good: later records point at it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -20,10 +20,14 @@ from selectcheck.rules.registry import Finding, rule
         measurement must be within the budget.
     """,
     failing="""
-        latency_ms: {p95_budget: 800, p95_measured: 950}
+        workloads:
+          - name: serving
+            latency_ms: {p95_budget: 800, p95_measured: 950}
     """,
     passing="""
-        latency_ms: {p95_budget: 800, p95_measured: 640}
+        workloads:
+          - name: serving
+            latency_ms: {p95_budget: 800, p95_measured: 640}
     """,
 )
 def latency_over_budget(ctx: RecordContext) -> Iterator[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.rules.context import RecordContext
+from selectcheck.analysis.context import RecordContext
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -19,10 +19,14 @@ from selectcheck.rules.registry import Finding, rule
         engine, context length and batch size, and record it as `p95_measured`.
     """,
     failing="""
-        latency_ms: {p95_budget: 800}
+        workloads:
+          - name: serving
+            latency_ms: {p95_budget: 800}
     """,
     passing="""
-        latency_ms: {p95_budget: 800, p95_measured: 640}
+        workloads:
+          - name: serving
+            latency_ms: {p95_budget: 800, p95_measured: 640}
     """,
 )
 def latency_unmeasured(ctx: RecordContext) -> Iterator[Finding]:
