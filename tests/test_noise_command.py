@@ -90,7 +90,12 @@ def test_policy_confidence_is_the_default(tmp_path: Path) -> None:
 
 def test_small_n_and_normalised_scores(tmp_path: Path) -> None:
     aime = as_json(tmp_path, "aime24", "40", "20")
-    assert aime["benchmark"] == "aime-2024" and aime["method"] == "newcombe" and aime["n"] == 30
+    assert aime["benchmark"] == "aime-2024" and aime["method"] == "boschloo" and aime["n"] == 30
+    assert aime["test"] == "Boschloo's exact test" and aime["p_value"] == pytest.approx(0.0987, abs=1e-3)
+    assert aime["significant"] is False and aime["min_n"] == 49
+    tiny = noise(tmp_path, "aime24", "60", "0", "--n", "5")
+    assert "noise floor  60 points (Boschloo's exact test, p = 0.062)" in tiny.stdout
+    assert "verdict      noise" in tiny.stdout
     raw = as_json(tmp_path, "gpqa", "40", "35")["floor"]
     normalised = as_json(tmp_path, "gpqa", "20", "13.3", "--normalized")
     assert normalised["normalized"] is True and normalised["floor"] > raw
@@ -102,9 +107,45 @@ def test_ratings_need_intervals(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no noise floor can be computed" in result.stderr
     assert "--ci95-a" in result.stderr
     data = as_json(tmp_path, "LMArena", "1190", "1176", "--ci95-a", "1185", "1195", "--ci95-b", "1172", "1180")
-    assert data["method"] == "ci-overlap" and data["significant"] is True and data["min_n"] is None
+    assert data["method"] == "stderr" and data["significant"] is True and data["min_n"] is None
+    assert data["test"] == "z-test of the difference"
     overlap = as_json(tmp_path, "chatbot-arena", "1187", "1182", "--ci95-a", "1183", "1191", "--ci95-b", "1177", "1187")
-    assert overlap["significant"] is False and "overlap" in overlap["summary"]
+    assert overlap["significant"] is False and "z-test of the difference" in overlap["summary"]
+
+
+def test_an_interval_and_its_standard_error_give_one_verdict(tmp_path: Path) -> None:
+    """Issue 21: 1250 vs 1242 with ±5 intervals was noise while stderr 2.55 was meaningful."""
+    intervals = ("--ci95-a", "1245", "1255", "--ci95-b", "1237", "1247")
+    by_interval = as_json(tmp_path, "chatbot-arena", "1250", "1242", *intervals)
+    by_stderr = as_json(tmp_path, "chatbot-arena", "1250", "1242", "--stderr-a", "2.55", "--stderr-b", "2.55")
+    assert by_interval["verdict"] == by_stderr["verdict"] == "meaningful"
+    assert by_interval["p_value"] == pytest.approx(by_stderr["p_value"], rel=1e-2)
+    assert by_stderr["p_value"] == pytest.approx(0.0266, abs=1e-4)
+    text = noise(tmp_path, "chatbot-arena", "1250", "1242", "--ci95-a", "1245", "1255", "--ci95-b", "1237", "1247")
+    assert "(z-test of the difference, p = 0.027; standard errors from the 95% intervals)" in text.stdout
+
+
+def test_impossible_correlation_is_a_usage_error(tmp_path: Path) -> None:
+    """Issue 21: `--correlation 1` gave a 0.00055-point floor and "meaningful"."""
+    result = noise(tmp_path, "humaneval", "50", "49.4", "--correlation", "1")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "impossible" in result.stderr and "between -0.988 and 0.988" in result.stderr
+    assert "Traceback" not in result.stderr
+    highest = as_json(tmp_path, "humaneval", "50", "49.4", "--correlation", "0.988")
+    assert highest["method"] == "mcnemar" and highest["discordant"] == [1, 0]
+    assert highest["p_value"] == 1.0 and highest["verdict"] == "noise" and highest["min_n"] > 164
+
+
+def test_equivalence_line(tmp_path: Path) -> None:
+    data = as_json(tmp_path, "humaneval", "83.5", "84.8")
+    assert data["equivalence"]["margin"] == 5.0 and data["equivalence"]["equivalent"] is False
+    assert data["equivalence"]["p_value"] == pytest.approx(0.179, abs=1e-3)
+    wide = as_json(tmp_path, "humaneval", "83.5", "84.8", "--margin", "10")
+    assert wide["equivalence"]["equivalent"] is True
+    judge = as_json(tmp_path, "mt-bench", "8.1", "8.0", "--stderr-a", "0.1", "--stderr-b", "0.1")
+    assert judge["equivalence"]["equivalent"] is None and "no equivalence margin" in judge["equivalence"]["summary"]
+    text = noise(tmp_path, "mmlu", "70.2", "70.0").stdout
+    assert "equivalence  equivalent within ±5 points: the 90% interval of the gap is [" in text
 
 
 def test_unknown_benchmark(tmp_path: Path) -> None:

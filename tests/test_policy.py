@@ -104,3 +104,25 @@ def test_unknown_license_in_policy_lists_is_a_configuration_error(project: Path)
     assert result.exit_code == 2
     assert "licenses.deny names 'apache-2.1'" in result.stderr
     assert "Did you mean `apache-2.0`?" in result.stderr
+
+
+def test_equivalence_margins_default_and_merge(project: Path) -> None:
+    """SC207's margins: the defaults the explanation quotes are the ones default.yaml states,
+    and a repository's policy adds per-benchmark margins without losing the defaults."""
+    from selectcheck.model.policy import DEFAULT_EQUIVALENCE_MARGIN, DEFAULT_EQUIVALENCE_MARGINS
+    from selectcheck.policy_loader import load_policy
+
+    shipped = load_policy(None, cwd=project).policy.equivalence
+    assert shipped.margin == DEFAULT_EQUIVALENCE_MARGIN == 5.0
+    assert shipped.margins == DEFAULT_EQUIVALENCE_MARGINS == {"chatbot-arena": 20.0}
+    (project / ".selectcheck.yaml").write_text(
+        "policy_version: 1\nextends: default\nequivalence: {margins: {humaneval: 3, own-evaluation: 2.5}}\n",
+        encoding="utf-8",
+    )
+    merged = load_policy(None, cwd=project).policy.equivalence
+    assert merged.margin == 5.0
+    assert merged.margins == {"chatbot-arena": 20.0, "humaneval": 3, "own-evaluation": 2.5}
+    (project / ".selectcheck.yaml").write_text("policy_version: 1\nequivalence: {margin: 0}\n", encoding="utf-8")
+    result = invoke(["validate"], project)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert ".selectcheck.yaml:2:23: invalid policy: margin is 0; it must be greater than 0" in result.stderr

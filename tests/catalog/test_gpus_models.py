@@ -90,8 +90,28 @@ def test_nvml_totals(gpus: GpuCatalogFile) -> None:
     assert h100 is not None and h200 is not None
     assert h100.nvml_total_mib == 81_559 and h100.nvml_measured
     assert h200.total_bytes() == 143_771 * 1024 * 1024
-    b200 = index.get("B200")
-    assert b200 is not None and b200.total_bytes() < b200.marketed_gb * 10**9
+
+
+
+# Issue 21: NVML totals that public nvidia-smi outputs (or NVIDIA's ECC rule) show, each with
+# the source in the entry.
+NVML_FIXES = {"B200": 183_359, "RTX-A6000": 46_068, "RTX-6000-Ada": 46_068, "V100-16GB": 16_384, "V100-32GB": 32_768}
+
+
+@pytest.mark.parametrize(("gpu_id", "mib"), sorted(NVML_FIXES.items()))
+def test_corrected_nvml_totals_carry_their_source(gpus: GpuCatalogFile, gpu_id: str, mib: int) -> None:
+    entry = gpus.index().get(gpu_id)
+    assert entry is not None and entry.nvml_total_mib == mib and entry.memory_bytes is None
+    assert entry.total_bytes() == mib * 2**20
+    assert entry.fact_sources["nvml_total_mib"].startswith("https://")
+    assert not entry.nvml_measured  # read in public outputs, not on a card of this project
+
+
+def test_gddr_ecc_rule_gives_the_ecc_on_totals(gpus: GpuCatalogFile) -> None:
+    # ECC on GDDR takes 6.25% (CUDA Best Practices Guide): 49,140 MiB with ECC off.
+    for gpu_id in ("RTX-A6000", "RTX-6000-Ada", "L40S"):
+        entry = gpus.index().get(gpu_id)
+        assert entry is not None and entry.nvml_total_mib == int(49_140 * 15 / 16)
 
 
 def test_gpu_total_prefers_nvml_then_bytes_then_marketed() -> None:
@@ -139,8 +159,12 @@ def test_variant_max_context(models: ModelCatalogFile) -> None:
     assert qwen is not None
     assert qwen.max_context_for("Qwen/Qwen2.5-7B-Instruct") == 32_768
     assert qwen.max_context_for("qwen/qwen2.5-7b") == 131_072
+    # Issue 21: the real configs; the catalog had them the other way round (and 131,072).
     nemo = models.index().get("mistralai/Mistral-Nemo-Base-2407")
-    assert nemo is not None and nemo.max_context_for("mistralai/Mistral-Nemo-Base-2407") == 1_024_000
+    assert nemo is not None and nemo.max_context_for("mistralai/Mistral-Nemo-Base-2407") == 128_000
+    assert nemo.max_context_for("mistralai/Mistral-Nemo-Instruct-2407") == 1_024_000
+    assert nemo.config.max_position_embeddings == 1_024_000
+    assert any("thunder_model_blocks" in url for url in nemo.see_also)
 
 
 def test_licenses(models: ModelCatalogFile) -> None:
@@ -155,6 +179,9 @@ def test_licenses(models: ModelCatalogFile) -> None:
         "google/gemma-2-9b": "gemma",
         "microsoft/phi-4": "mit",
         "deepseek-ai/DeepSeek-R1": "mit",
+        "deepseek-ai/DeepSeek-V3": "deepseek",
+        "deepseek-ai/DeepSeek-V3-Base": "deepseek",
+        "deepseek-ai/DeepSeek-V3-0324": "mit",  # issue 21: its own entry, per its Hub card
         "CohereForAI/c4ai-command-r-v01": "cc-by-nc-4.0",
         "tiiuae/falcon-7b": "apache-2.0",
     }
@@ -193,3 +220,48 @@ def test_bad_model_entry_is_rejected() -> None:
         ModelEntry.model_validate(entry | {"variant_max_context": {"other/model": 8192}})
     with pytest.raises(ValidationError):
         ModelEntry.model_validate(entry | {"config": entry["config"] | {"num_local_experts": 8}})
+
+
+# --------------------------------------------------------------------------- capabilities
+
+# NVIDIA's compute-capability tables (developer.nvidia.com/cuda-gpus and the legacy page).
+COMPUTE_CAPABILITY = {
+    "T4": "7.5", "L4": "8.9", "A10": "8.6", "A10G": "8.6", "V100-16GB": "7.0", "V100-32GB": "7.0",
+    "RTX-3090": "8.6", "RTX-4090": "8.9", "RTX-5090": "12.0", "RTX-A6000": "8.6", "RTX-6000-Ada": "8.9",
+    "L40S": "8.9", "A100-40GB": "8.0", "A100-80GB": "8.0", "H100-80GB": "9.0", "H100-NVL": "9.0",
+    "H200": "9.0", "B200": "10.0",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("gpu_id", DESIGN_GPUS)
+def test_every_gpu_has_capability_and_fp8_with_sources(gpus: GpuCatalogFile, gpu_id: str) -> None:
+    entry = gpus.index().get(gpu_id)
+    assert entry is not None and entry.fp8 is not None
+    assert entry.fact_sources["fp8"].startswith("https://")
+    if entry.vendor == "nvidia":
+        assert entry.compute_capability == COMPUTE_CAPABILITY[gpu_id]
+        assert entry.fact_sources["compute_capability"].startswith("https://developer.nvidia.com/cuda")
+        capability = entry.capability()
+        assert capability is not None
+        assert entry.fp8 == (capability >= (8, 9)) and entry.bf16 == (capability >= (8, 0))
+    else:
+        assert entry.compute_capability is None and entry.capability() is None
+
+
+def test_capability_flags_must_agree() -> None:
+    base = {"id": "X1", "name": "X", "vendor": "nvidia", "marketed_gb": 16.0, "source": "https://x.example"}
+    assert GpuEntry.model_validate(base | {"compute_capability": "8.9", "fp8": True}).capability() == (8, 9)
+    assert GpuEntry.model_validate(base | {"compute_capability": "10.0", "fp8": True}).capability() == (10, 0)
+    with pytest.raises(ValidationError, match="fp8"):
+        GpuEntry.model_validate(base | {"compute_capability": "8.6", "fp8": True})
+    with pytest.raises(ValidationError, match="bf16"):
+        GpuEntry.model_validate(base | {"compute_capability": "7.5", "fp8": False})
+    with pytest.raises(ValidationError):
+        GpuEntry.model_validate(base | {"compute_capability": "eight"})
+    with pytest.raises(ValidationError, match="NVIDIA"):
+        GpuEntry.model_validate(base | {"vendor": "amd", "compute_capability": "9.0"})
+    with pytest.raises(ValidationError):
+        GpuEntry.model_validate(base | {"fact_sources": {"fp8": "not a url"}})
+    # A repository's own catalog may leave them out: unknown, not false.
+    unknown = GpuEntry.model_validate(base)
+    assert unknown.compute_capability is None and unknown.fp8 is None

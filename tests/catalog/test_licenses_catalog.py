@@ -178,6 +178,64 @@ def test_llama_naming(tag: str, prefix: str, index: AliasIndex[LicenseEntry]) ->
     assert entry.conditions.naming.prefix == prefix
 
 
+@pytest.mark.parametrize("tag", ["llama3.1", "llama3.2", "llama3.3", "llama4"])
+def test_llama_attribution_is_triggered_by_making_available(tag: str, index: AliasIndex[LicenseEntry]) -> None:
+    """Issue 21: §1.b.i says "distribute or make available" (hosted services included), and
+    Llama 3.1+ covers products that contain the model."""
+    entry = index.get(tag)
+    assert entry is not None and entry.conditions.attribution is not None
+    where = entry.conditions.attribution.where
+    assert "distribute or make available" in where and "hosted service makes it available" in where
+    assert "that contains it" in where and entry.conditions.attribution.texts == ("Built with Llama",)
+
+
+def test_llama3_attribution_covers_products_that_use_it(index: AliasIndex[LicenseEntry]) -> None:
+    entry = index.get("llama3")
+    assert entry is not None and entry.conditions.attribution is not None
+    assert "distribute or make available" in entry.conditions.attribution.where
+    assert "a product or service that uses it" in entry.conditions.attribution.where
+
+
+def test_llama4_has_the_outputs_and_naming_clause_of_llama31(index: AliasIndex[LicenseEntry]) -> None:
+    llama31, llama4 = index.get("llama3.1"), index.get("llama4")
+    assert llama31 is not None and llama4 is not None
+    assert llama4.conditions.output_use is not None and llama31.conditions.output_use is not None
+    assert llama4.conditions.output_use.allowed == llama31.conditions.output_use.allowed == "conditional"
+    assert llama4.conditions.naming is not None and llama4.conditions.naming.prefix == "Llama"
+    assert not any("output-use" in item for item in llama4.unconfirmed)
+
+
+QWEN_RESEARCH_NOTICE = (
+    "Qwen is licensed under the Qwen RESEARCH LICENSE AGREEMENT, Copyright (c) Alibaba Cloud. All Rights Reserved."
+)
+
+
+@pytest.mark.parametrize(
+    ("tag", "notice"),
+    [
+        ("qwen-research", QWEN_RESEARCH_NOTICE),
+        ("mrl", "Licensed by Mistral AI under the Mistral AI Research License"),
+        ("mnpl", "Licensed by Mistral AI under the Mistral AI Non-Production License"),
+    ],
+)
+def test_research_licenses_require_their_notice_text(tag: str, notice: str, index: AliasIndex[LicenseEntry]) -> None:
+    entry = index.get(tag)
+    assert entry is not None and entry.conditions.notice == notice
+    assert "§3.c" in (entry.notes or "") or "§2.2" in (entry.notes or "")
+
+
+def test_falcon_180b_flow_down_attribution_and_background_use(index: AliasIndex[LicenseEntry]) -> None:
+    entry = index.get("falcon-180b-tii-license-1.0")
+    assert entry is not None
+    policy = entry.conditions.acceptable_use_flowdown
+    assert policy is not None and policy.flow_down and policy.updatable
+    assert entry.conditions.attribution is not None
+    assert entry.conditions.attribution.texts == ("built using Falcon LLM technology",)
+    (hosting,) = entry.conditions.other
+    assert "Hosting Use, §9" in hosting and "background of your own application" in hosting and "§9.2" in hosting
+    assert "§4.1(a)" in (entry.notes or "") and "§6.1" in (entry.notes or "")
+
+
 def test_eu_exclusion_only_where_sourced(catalog: LicenseCatalogFile) -> None:
     with_exclusion = {e.id for e in catalog.licenses if e.conditions.regional_exclusions}
     assert with_exclusion == {"llama3.2", "llama4"}

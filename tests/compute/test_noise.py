@@ -5,19 +5,29 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from selectcheck.compute.noise import (
+    EXACT_BELOW_N,
     SMALL_COUNT,
+    SMALL_DISCORDANT,
+    CorrelationError,
     GapVerdict,
     Score,
+    boschloo_exact_p,
+    correlation_bounds,
+    equivalence_verdict,
+    fisher_exact_p,
     gap_verdict,
+    implied_discordant,
+    min_discordant,
     min_n_for_gap,
     own_evaluation_verdict,
     wilson_interval,
     z_value,
 )
+from selectcheck.compute.paired import mcnemar_exact_p
 
 
 def floor_at(p_a: float, p_b: float, n: int, **kwargs: object) -> float:
@@ -159,46 +169,47 @@ def test_stderr_given_as_fraction_is_flagged() -> None:
 # --------------------------------------------------------------------------- arena-style ci95
 
 
-def test_overlapping_arena_intervals_are_not_a_difference() -> None:
-    verdict = gap_verdict(
-        Score(1290, ci95=(1284, 1296)),
-        Score(1280, ci95=(1274, 1285)),
-        benchmark="Chatbot Arena",
-        scale="rating",
+def test_arena_intervals_and_their_standard_errors_give_one_verdict() -> None:
+    """Issue 21: 1250 vs 1242 with ±5 intervals used to be noise (overlap, ≈ a 99.4% test)
+    while the same uncertainty as standard errors was meaningful. Both are now the z-test of
+    the difference at the policy's confidence."""
+    ci = gap_verdict(
+        Score(1250, ci95=(1245, 1255)), Score(1242, ci95=(1237, 1247)), benchmark="Chatbot Arena", scale="rating"
     )
-    assert verdict.method == "ci-overlap"
-    assert verdict.significant is False
-    assert verdict.floor == pytest.approx(6 + 5)
-    assert "overlap" in verdict.describe() and "do not overlap" not in verdict.describe()
-    assert "not distinguishable" in verdict.detail
+    se = 10 / (2 * z_value())
+    stated = gap_verdict(Score(1250, stderr=se), Score(1242, stderr=se), benchmark="Chatbot Arena", scale="rating")
+    assert ci.method == stated.method == "stderr"
+    assert ci.significant is stated.significant is True
+    assert ci.floor == pytest.approx(stated.floor) == pytest.approx(z_value() * math.sqrt(2) * se)
+    assert ci.p_value == pytest.approx(stated.p_value) == pytest.approx(0.0266, abs=1e-4)
+    assert ci.from_intervals and not stated.from_intervals
+    assert "with standard errors from the 95% intervals" in ci.describe()
+    assert "(z-test of the difference, p = 0.027)" in ci.describe()
+    assert "with the stated standard errors" in stated.describe()
 
 
-def test_disjoint_arena_intervals_are_a_difference() -> None:
-    verdict = gap_verdict(
-        Score(1290, ci95=(1286, 1294)),
-        Score(1280, ci95=(1275, 1284)),
-        benchmark="Chatbot Arena",
-        scale="rating",
-    )
+def test_overlapping_intervals_can_still_be_a_difference() -> None:
+    # The intervals overlap by one point, yet the difference is beyond 1.96 of its SE.
+    verdict = gap_verdict(Score(1290, ci95=(1284, 1296)), Score(1280, ci95=(1274, 1285)), scale="rating")
+    se_a, se_b = 12 / (2 * z_value()), 11 / (2 * z_value())
+    assert verdict.floor == pytest.approx(z_value() * math.hypot(se_a, se_b))
     assert verdict.significant is True
-    assert "do not overlap" in verdict.describe()
-    assert verdict.intervals == ((1286, 1294), (1275, 1284))
 
 
-def test_touching_intervals_overlap() -> None:
-    verdict = gap_verdict(
-        Score(1290, ci95=(1285, 1295)), Score(1280, ci95=(1275, 1285)), scale="rating"
-    )
-    assert verdict.significant is False
+def test_interval_confidence_follows_the_policy() -> None:
+    # A 95% interval is converted to a standard error, then tested at the policy's level.
+    args = (Score(1290, ci95=(1284, 1296)), Score(1280, ci95=(1274, 1285)))
+    at95 = gap_verdict(*args, scale="rating")
+    at99 = gap_verdict(*args, scale="rating", confidence=0.99)
+    assert at99.floor is not None and at95.floor is not None
+    assert at99.floor / at95.floor == pytest.approx(z_value(0.99) / z_value(0.95))
+    assert at99.significant is False
 
 
-def test_asymmetric_intervals_use_the_facing_sides() -> None:
-    # Higher score's lower side (15) plus lower score's upper side (4).
-    verdict = gap_verdict(
-        Score(1300, ci95=(1285, 1302)), Score(1280, ci95=(1270, 1284)), scale="rating"
-    )
-    assert verdict.floor == pytest.approx(19)
-    assert verdict.significant is True
+def test_asymmetric_interval_is_noted() -> None:
+    verdict = gap_verdict(Score(1300, ci95=(1285, 1302)), Score(1280, ci95=(1270, 1284)), scale="rating")
+    assert verdict.floor == pytest.approx(z_value() * math.hypot(17 / 3.919928, 14 / 3.919928), rel=1e-6)
+    assert any("asymmetric" in note for note in verdict.notes)
 
 
 def test_ratings_without_interval_have_no_floor() -> None:
@@ -228,14 +239,68 @@ def test_proportion_without_n_has_no_floor() -> None:
 # --------------------------------------------------------------------------- paired form
 
 
-@pytest.mark.parametrize("rho", [0.1, 0.3, 0.5, 0.7, 0.95])
+@pytest.mark.parametrize("rho", [0.1, 0.3, 0.5, 0.7, 0.8])
 def test_paired_floor_smaller_than_unpaired_for_positive_rho(rho: float) -> None:
     unpaired = floor_at(72, 65, 164)
-    paired = floor_at(72, 65, 164, correlation=rho)
-    assert paired < unpaired
-    var_a, var_b = 0.72 * 0.28 / 164, 0.65 * 0.35 / 164
-    expected = 100 * z_value() * math.sqrt(var_a + var_b - 2 * rho * math.sqrt(var_a * var_b))
-    assert paired == pytest.approx(expected)
+    verdict = gap_verdict(Score(72), Score(65), n=164, correlation=rho)
+    assert verdict.floor is not None and verdict.floor < unpaired
+    only_a, only_b = implied_discordant(0.72, 0.65, 164, rho)
+    if only_a + only_b >= SMALL_DISCORDANT:
+        assert verdict.method == "normal"
+        var_a, var_b = 0.72 * 0.28 / 164, 0.65 * 0.35 / 164
+        expected = 100 * z_value() * math.sqrt(var_a + var_b - 2 * rho * math.sqrt(var_a * var_b))
+        assert verdict.floor == pytest.approx(expected)
+    else:  # rho 0.7 and 0.8 leave fewer than 25 items that only one model got right
+        assert verdict.method == "mcnemar" and verdict.discordant == (only_a, only_b)
+        assert verdict.p_value == pytest.approx(mcnemar_exact_p(only_a, only_b))
+
+
+def test_impossible_correlation_is_rejected() -> None:
+    """Issue 21: `noise humaneval 50 49.4 --correlation 1` gave a 0.00055-point floor, and
+    `paired_correlation: 1` silenced SC206 for HumanEval 88.4 vs 87.8. Two pass/fail
+    variables at 50% and 49.4% correlate at most 0.988; at 88.4% and 87.8% at most 0.972."""
+    assert (correlation_bounds(0.5, 0.494) or (0.0, 0.0))[1] == pytest.approx(0.98807, abs=1e-5)
+    with pytest.raises(CorrelationError):
+        gap_verdict(Score(50), Score(49.4), n=164, correlation=1.0)
+    low, high = correlation_bounds(0.884, 0.878) or (0.0, 0.0)
+    assert high == pytest.approx(0.97179, abs=1e-5) and low == pytest.approx(-0.13503, abs=1e-5)
+    with pytest.raises(CorrelationError) as raised:
+        gap_verdict(Score(88.4), Score(87.8), n=164, correlation=1.0)
+    assert raised.value.high == pytest.approx(high) and "0.972" in str(raised.value)
+    with pytest.raises(CorrelationError):
+        gap_verdict(Score(88.4), Score(87.8), n=164, correlation=low - 0.01)
+    with pytest.raises(CorrelationError):  # stated standard errors do not escape the check
+        gap_verdict(Score(88.4, stderr=2.5), Score(87.8, stderr=2.5), n=164, correlation=1.0)
+    with pytest.raises(CorrelationError):
+        min_n_for_gap(50, 49.4, correlation=1.0)
+
+
+def test_largest_feasible_correlation_cannot_make_one_item_meaningful() -> None:
+    # At the highest feasible ρ the 0.6-point gap is one item only A got right: McNemar p = 1.
+    _, high = correlation_bounds(0.884, 0.878) or (0.0, 0.0)
+    verdict = gap_verdict(Score(88.4), Score(87.8), benchmark="HumanEval", n=164, correlation=high)
+    assert verdict.method == "mcnemar" and verdict.discordant == (1, 0)
+    assert verdict.p_value == 1.0 and verdict.significant is False
+    assert "exact McNemar test, p = 1" in verdict.describe()
+    stated = gap_verdict(Score(88.4, stderr=2.5), Score(87.8, stderr=2.5), n=164, correlation=high)
+    assert stated.method == "mcnemar" and stated.significant is False
+
+
+@pytest.mark.parametrize(("confidence", "fewest"), [(0.9, 5), (0.95, 6), (0.99, 8), (0.999, 11)])
+def test_fewest_discordant_items_that_can_be_meaningful(confidence: float, fewest: int) -> None:
+    assert min_discordant(confidence) == fewest
+    alpha = 1 - confidence
+    assert mcnemar_exact_p(fewest, 0) < alpha <= mcnemar_exact_p(fewest - 1, 0)
+
+
+def test_no_correlation_makes_a_handful_of_items_meaningful() -> None:
+    # Every feasible correlation for every gap of at most 5 items out of 500 stays noise.
+    for items in range(1, 6):
+        p_a, p_b = 0.70 + items / 500, 0.70
+        low, high = correlation_bounds(p_a, p_b) or (0.0, 0.0)
+        for step in range(21):
+            rho = low + (high - low) * step / 20
+            assert gap_verdict(Score(100 * p_a), Score(100 * p_b), n=500, correlation=rho).significant is False
 
 
 def test_paired_form_with_stated_stderr() -> None:
@@ -296,23 +361,31 @@ def test_mixed_normalised_and_raw_are_compared_raw() -> None:
 # --------------------------------------------------------------------------- small n
 
 
-@pytest.mark.parametrize("p_a", [0, 3.3, 10, 30, 50, 70, 90, 96.7, 100])
-@pytest.mark.parametrize("p_b", [0, 6.7, 20, 50, 80, 100])
-def test_small_n_is_never_below_the_normal_approximation(p_a: float, p_b: float) -> None:
-    n = 30
-    pa, pb = p_a / 100, p_b / 100
-    normal = 100 * z_value() * math.sqrt(pa * (1 - pa) / n + pb * (1 - pb) / n)
-    assert floor_at(p_a, p_b, n) >= normal - 1e-9
+def test_small_n_uses_an_exact_test() -> None:
+    """Issue 21: the normal (and Newcombe) floor called 3/5 against 0/5 meaningful; the exact
+    tests do not (Fisher p = .167, Boschloo p = .062)."""
+    verdict = gap_verdict(Score(60), Score(0), benchmark="AIME 2024", n=5)
+    assert verdict.method == "boschloo"
+    assert verdict.p_value == pytest.approx(0.0618, abs=1e-4)
+    assert verdict.significant is False
+    assert fisher_exact_p(3, 5, 0, 5) == pytest.approx(1 / 6)
+    assert "Boschloo's exact test, p = 0.062" in verdict.describe()
+    # The lattice floor: 3 items are noise, 4 would not be.
+    assert verdict.floor == pytest.approx(60)
+    assert gap_verdict(Score(80), Score(0), n=5).significant is True
 
 
-def test_small_n_switches_method_by_success_failure_rule() -> None:
-    # AIME: 30 problems. 80% -> 6 failures < 10: Newcombe.
-    assert gap_verdict(Score(80), Score(70), n=30).method == "newcombe"
-    # 50% -> 15 successes and 15 failures: the normal approximation is adequate.
-    assert gap_verdict(Score(50), Score(40), n=30).method == "normal"
-    # Large n but a score at the ceiling: 0 failures.
-    assert gap_verdict(Score(100), Score(99), n=5000).method == "newcombe"
-    assert SMALL_COUNT == 10
+def test_small_n_switches_method_by_item_count_and_success_failure_rule() -> None:
+    assert EXACT_BELOW_N == 100 and SMALL_COUNT == 10
+    # AIME: 30 problems, always exact.
+    assert gap_verdict(Score(50), Score(40), n=30).method == "boschloo"
+    assert gap_verdict(Score(50), Score(40), n=99).method == "boschloo"
+    assert gap_verdict(Score(50), Score(40), n=100).method == "normal"
+    # Large n but a score at the ceiling: 0 failures. Beyond 200 items Fisher's test.
+    assert gap_verdict(Score(100), Score(97), n=150).method == "boschloo"
+    assert gap_verdict(Score(100), Score(99), n=5000).method == "fisher"
+    assert gap_verdict(Score(99.9), Score(99.0), n=5000).method == "fisher"
+    assert gap_verdict(Score(99.7), Score(99.0), n=5000).method == "normal"  # 15 failures
 
 
 def test_small_n_keeps_noise_at_the_boundaries() -> None:
@@ -320,10 +393,9 @@ def test_small_n_keeps_noise_at_the_boundaries() -> None:
     pb = 0.1
     normal = 100 * z_value() * math.sqrt(pb * (1 - pb) / 30)
     verdict = gap_verdict(Score(0), Score(10), benchmark="AIME 2024", n=30)
-    assert verdict.method == "newcombe"
+    assert verdict.method == "boschloo"
     assert verdict.floor is not None and verdict.floor > normal
     assert verdict.significant is False
-    assert "Newcombe" in verdict.describe()
     # Both at 0: the normal floor is 0, which would call any gap real.
     assert floor_at(0, 0, 30) > 5
 
@@ -332,6 +404,23 @@ def test_aime_gap_of_ten_points_is_noise() -> None:
     verdict = gap_verdict(Score(73.3), Score(63.3), benchmark="AIME 2025", n=30)
     assert verdict.significant is False
     assert verdict.floor is not None and verdict.floor > 20
+
+
+def test_scores_off_the_item_grid_are_rounded_with_a_note() -> None:
+    verdict = gap_verdict(Score(72.6), Score(40.0), n=30)  # 21.78 of 30 items
+    assert verdict.p_value == pytest.approx(boschloo_exact_p(22, 30, 12, 30))
+    assert any("21.78 of 30 items" in note for note in verdict.notes)
+
+
+def test_exact_floor_is_the_largest_gap_still_noise() -> None:
+    # On the item grid, significance is exactly "the gap exceeds the floor".
+    for low in (0, 5, 12, 20):
+        floor = gap_verdict(Score(100 * low / 25), Score(100 * low / 25), n=25).floor
+        assert floor is not None
+        for high in range(low, 26):
+            gap = 100 * (high - low) / 25
+            significant = boschloo_exact_p(high, 25, low, 25) < 0.05
+            assert significant == (gap > floor + 1e-9), (low, high)
 
 
 def test_wilson_interval() -> None:
@@ -426,9 +515,26 @@ def test_out_of_range_proportion_is_clipped_with_a_note() -> None:
 
 points = st.floats(min_value=0, max_value=100, allow_nan=False)
 counts = st.integers(min_value=1, max_value=200_000)
-rhos = st.one_of(st.none(), st.floats(min_value=-1, max_value=1, allow_nan=False))
+# A declared correlation as a position inside the range the two scores allow (None: unpaired).
+positions = st.one_of(st.none(), st.floats(min_value=0, max_value=1, allow_nan=False))
 chances = st.sampled_from([0.0, 0.1, 0.25, 0.2917, 1 / 3, 0.5])
 levels = st.sampled_from([0.8, 0.9, 0.95, 0.99, 0.999])
+
+
+def feasible(a: float, b: float, position: float | None, chance: float = 0.0, norm: bool = False) -> float | None:
+    """The correlation at `position` (0 = lowest, 1 = highest) of the range that scores `a`
+    and `b` (points) allow; 0 where a score is 0 or 100% (any value is then irrelevant)."""
+    if position is None:
+        return None
+
+    def raw(x: float) -> float:
+        return min(1.0, max(0.0, chance + x / 100 * (1 - chance) if norm else x / 100))
+
+    bounds = correlation_bounds(raw(a), raw(b))
+    if bounds is None:
+        return 0.0
+    low, high = bounds
+    return low + (high - low) * position
 
 
 def _verdict(
@@ -436,7 +542,7 @@ def _verdict(
     b: float,
     n_a: int,
     n_b: int,
-    rho: float | None,
+    position: float | None,
     chance: float,
     norm: bool,
     confidence: float = 0.95,
@@ -445,48 +551,50 @@ def _verdict(
         Score(a, n=n_a, normalized=norm),
         Score(b, n=n_b, normalized=norm),
         chance=chance,
-        correlation=rho,
+        correlation=feasible(a, b, position, chance, norm),
         confidence=confidence,
     )
 
 
 @settings(max_examples=400, deadline=None)
-@given(points, points, counts, counts, rhos, chances, st.booleans(), levels)
+@given(points, points, counts, counts, positions, chances, st.booleans(), levels)
 def test_floor_is_symmetric_in_a_and_b(
     a: float,
     b: float,
     n_a: int,
     n_b: int,
-    rho: float | None,
+    position: float | None,
     chance: float,
     norm: bool,
     confidence: float,
 ) -> None:
-    ab = _verdict(a, b, n_a, n_b, rho, chance, norm, confidence)
-    ba = _verdict(b, a, n_b, n_a, rho, chance, norm, confidence)
+    ab = _verdict(a, b, n_a, n_b, position, chance, norm, confidence)
+    ba = _verdict(b, a, n_b, n_a, position, chance, norm, confidence)
     assert ab.floor is not None and ba.floor is not None
-    assert ab.floor == pytest.approx(ba.floor, rel=1e-12, abs=1e-12)
+    assert ab.floor == pytest.approx(ba.floor, rel=1e-9, abs=1e-12)
     assert ab.gap == -ba.gap
     assert ab.significant == ba.significant
     assert ab.method == ba.method
 
 
 @settings(max_examples=400, deadline=None)
-@given(points, points, counts, counts, rhos, chances, st.booleans(), levels)
+@given(points, points, counts, counts, positions, chances, st.booleans(), levels)
 def test_floor_is_never_negative_or_nan(
     a: float,
     b: float,
     n_a: int,
     n_b: int,
-    rho: float | None,
+    position: float | None,
     chance: float,
     norm: bool,
     confidence: float,
 ) -> None:
-    verdict = _verdict(a, b, n_a, n_b, rho, chance, norm, confidence)
+    verdict = _verdict(a, b, n_a, n_b, position, chance, norm, confidence)
     assert verdict.floor is not None
     assert math.isfinite(verdict.floor) and verdict.floor >= 0
     assert verdict.significant is not None
+    assert verdict.p_value is not None and 0 <= verdict.p_value <= 1
+    assert verdict.significant == (verdict.p_value < 1 - confidence) or verdict.method == "normal"
     assert verdict.describe()
 
 
@@ -496,18 +604,32 @@ def test_floor_is_never_negative_or_nan(
     points,
     st.integers(min_value=1, max_value=50_000),
     st.integers(min_value=1, max_value=50_000),
-    rhos,
+    positions,
     chances,
     st.booleans(),
 )
-def test_floor_is_monotone_decreasing_in_n(
-    a: float, b: float, n1: int, n2: int, rho: float | None, chance: float, norm: bool
+def test_normal_floor_is_monotone_decreasing_in_n(
+    a: float, b: float, n1: int, n2: int, position: float | None, chance: float, norm: bool
 ) -> None:
+    # Where the normal approximation decides at both sizes; on the exact tests' item grid the
+    # floor steps with the rounding of the scores to whole items.
     small, large = sorted((n1, n2))
-    at_small = _verdict(a, b, small, small, rho, chance, norm).floor
-    at_large = _verdict(a, b, large, large, rho, chance, norm).floor
-    assert at_small is not None and at_large is not None
-    assert at_large <= at_small + 1e-9
+    at_small = _verdict(a, b, small, small, position, chance, norm)
+    at_large = _verdict(a, b, large, large, position, chance, norm)
+    assume(at_small.method == at_large.method == "normal")
+    assert at_small.floor is not None and at_large.floor is not None
+    assert at_large.floor <= at_small.floor + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(points, st.integers(min_value=1, max_value=60), st.integers(min_value=1, max_value=60), levels)
+def test_exact_verdict_is_the_gap_against_the_floor_on_the_item_grid(
+    a: float, k: int, n: int, confidence: float
+) -> None:
+    x_a, x_b = round(a / 100 * n), min(k, n)
+    verdict = gap_verdict(Score(100 * x_a / n), Score(100 * x_b / n), n=n, confidence=confidence)
+    assert verdict.method == "boschloo" and verdict.floor is not None
+    assert verdict.significant == (abs(verdict.gap) > verdict.floor + 1e-9)
 
 
 @settings(max_examples=200, deadline=None)
@@ -516,11 +638,12 @@ def test_floor_is_monotone_decreasing_in_n(
     points,
     st.floats(min_value=0, max_value=50, allow_nan=False),
     st.floats(min_value=0, max_value=50, allow_nan=False),
-    rhos,
+    positions,
 )
 def test_stderr_floor_is_symmetric_and_finite(
-    a: float, b: float, se_a: float, se_b: float, rho: float | None
+    a: float, b: float, se_a: float, se_b: float, position: float | None
 ) -> None:
+    rho = feasible(a, b, position)
     ab = gap_verdict(Score(a, stderr=se_a), Score(b, stderr=se_b), correlation=rho)
     ba = gap_verdict(Score(b, stderr=se_b), Score(a, stderr=se_a), correlation=rho)
     assert ab.floor is not None and ba.floor is not None
@@ -531,27 +654,31 @@ def test_stderr_floor_is_symmetric_and_finite(
 @given(
     st.floats(min_value=800, max_value=1600, allow_nan=False),
     st.floats(min_value=800, max_value=1600, allow_nan=False),
-    st.floats(min_value=0, max_value=30, allow_nan=False),
-    st.floats(min_value=0, max_value=30, allow_nan=False),
-    st.floats(min_value=0, max_value=30, allow_nan=False),
-    st.floats(min_value=0, max_value=30, allow_nan=False),
+    st.floats(min_value=0.1, max_value=30, allow_nan=False),
+    st.floats(min_value=0.1, max_value=30, allow_nan=False),
+    levels,
 )
-def test_overlap_rule_matches_intervals(
-    a: float, b: float, la: float, ua: float, lb: float, ub: float
+def test_an_interval_and_its_standard_error_give_one_verdict(
+    a: float, b: float, half_a: float, half_b: float, confidence: float
 ) -> None:
-    ci_a, ci_b = (a - la, a + ua), (b - lb, b + ub)
-    verdict = gap_verdict(Score(a, ci95=ci_a), Score(b, ci95=ci_b), scale="rating")
-    disjoint = ci_a[0] > ci_b[1] or ci_b[0] > ci_a[1]
-    # Exact ties at the boundary can differ by floating-point rounding only.
-    if not math.isclose(abs(a - b), verdict.floor or 0.0, rel_tol=1e-12, abs_tol=1e-9):
-        assert verdict.significant == disjoint
-    swapped = gap_verdict(Score(b, ci95=ci_b), Score(a, ci95=ci_a), scale="rating")
-    assert swapped.significant == verdict.significant
+    by_interval = gap_verdict(
+        Score(a, ci95=(a - half_a, a + half_a)), Score(b, ci95=(b - half_b, b + half_b)),
+        scale="rating", confidence=confidence,
+    )  # fmt: skip
+    by_stderr = gap_verdict(
+        Score(a, stderr=half_a / z_value()), Score(b, stderr=half_b / z_value()),
+        scale="rating", confidence=confidence,
+    )  # fmt: skip
+    assert by_interval.floor == pytest.approx(by_stderr.floor, rel=1e-12)
+    assert by_interval.p_value == pytest.approx(by_stderr.p_value, rel=1e-9, abs=1e-300)
+    if not math.isclose(abs(a - b), by_stderr.floor or 0.0, rel_tol=1e-9):
+        assert by_interval.significant == by_stderr.significant
 
 
 @settings(max_examples=60, deadline=None)
-@given(points, points, rhos)
-def test_min_n_is_the_threshold(a: float, b: float, rho: float | None) -> None:
+@given(points, points, positions)
+def test_min_n_is_the_threshold(a: float, b: float, position: float | None) -> None:
+    rho = feasible(a, b, position)
     n = min_n_for_gap(a, b, correlation=rho)
     if a == b:
         assert n is None
@@ -562,3 +689,17 @@ def test_min_n_is_the_threshold(a: float, b: float, rho: float | None) -> None:
     assert gap_verdict(Score(a), Score(b), n=n, correlation=rho).significant is True
     if n > 1:
         assert gap_verdict(Score(a), Score(b), n=n - 1, correlation=rho).significant is False
+
+
+@settings(max_examples=200, deadline=None)
+@given(points, points, st.integers(min_value=1, max_value=20_000), st.floats(min_value=0.5, max_value=20), levels)
+def test_equivalence_and_difference_never_both_hold_beyond_the_margin(
+    a: float, b: float, n: int, margin: float, confidence: float
+) -> None:
+    equivalence = equivalence_verdict(Score(a), Score(b), margin, n=n, confidence=confidence)
+    assert equivalence.interval is not None and equivalence.equivalent is not None
+    lo, hi = equivalence.interval
+    assert lo <= a - b <= hi
+    if equivalence.equivalent:
+        assert abs(a - b) < margin
+        assert -margin < lo and hi < margin

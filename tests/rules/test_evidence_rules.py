@@ -106,6 +106,30 @@ def test_explain_shows_both_examples(tmp_path: Path, code: str) -> None:
     assert info.passing_example.splitlines()[-1].strip() in result.stdout
 
 
+def test_explain_sc206_and_sc207_name_their_tests_and_quote_computed_numbers(tmp_path: Path) -> None:
+    """Issue 21: the explanations say exactly which test is used, and the numbers they quote
+    are the ones the code computes (SC206 used to quote "8–11 points" for HumanEval)."""
+    from selectcheck.compute import noise
+
+    sc206 = " ".join(invoke(["explain", "SC206"], tmp_path).stdout.split())
+    for test in (
+        "the z-test of the difference",
+        "the exact McNemar test",
+        "the unpaired two-sample z-test",
+        "Boschloo's exact unconditional test",
+        "Fisher's exact test",
+    ):
+        assert test in sc206, test
+    humaneval = f"{noise.normal_floor(0.9, 0.9, 164, 164):.1f}–{noise.normal_floor(0.5, 0.5, 164, 164):.1f} points"
+    assert humaneval == "6.5–10.8 points" and f"must exceed {humaneval}" in sc206
+    assert f"fewer than {noise.min_discordant(0.95)} discordant items" in sc206
+    assert "between -0.135 and 0.972" in sc206 and "(Boschloo p = 0.062)" in sc206
+    sc207 = " ".join(invoke(["explain", "SC207"], tmp_path).stdout.split())
+    assert "two one-sided tests (TOST" in sc207 and "Newcombe's hybrid score interval" in sc207
+    assert "TOST p = 0.18" in sc207 and "a 52.9% head-to-head win rate" in sc207
+    assert "`equivalence.margin` (5 points by default)" in sc207
+
+
 # --------------------------------------------------------------------------- SC006
 
 
@@ -202,9 +226,12 @@ def test_sc206_claims_without_a_floor(tmp_path: Path) -> None:
     assert "no noise floor can be computed" in average["message"]
     assert "filters, not verdicts" in average["help"]
     assert "0.1-point MT-Bench gap" in judge["message"] and "ci95" in judge["help"]
+    # Ratings are judged by the z-test of their difference, the intervals read as standard
+    # errors (issue 21: interval overlap is roughly a 99.4% test, not a 95% one).
     assert arena["message"] == (
         "decision rests on a 5-point Chatbot Arena gap over mistralai/Mistral-Nemo-Instruct-2407; "
-        "the 95% intervals [1183, 1191] and [1177, 1187] overlap"
+        "with standard errors from the 95% intervals the 95% noise floor is 6.4 points "
+        "(z-test of the difference, p = 0.13)"
     )
 
 
@@ -233,10 +260,17 @@ def test_sc206_paired_correlation_and_stderr(tmp_path: Path) -> None:
     record = with_candidates(candidates, **{"benchmark: ifeval": "benchmark: humaneval"})
     (unpaired,) = of(check(tmp_path / "a", record), "SC206")
     assert "a 4.4-point HumanEval gap" in unpaired["message"]
+    # 88.4% and 84% allow a per-item correlation of at most 0.830. At 0.8 the scores imply
+    # 8 items only Qwen solved and 1 only Phi-4 solved: exact McNemar p = 0.039.
     paired = record.replace(
-        "      over: [microsoft/phi-4]\n", "      over: [microsoft/phi-4]\n      paired_correlation: 0.9\n"
+        "      over: [microsoft/phi-4]\n", "      over: [microsoft/phi-4]\n      paired_correlation: 0.8\n"
     )
     assert not of(check(tmp_path / "b", paired), "SC206")
+    impossible_record = paired.replace("paired_correlation: 0.8", "paired_correlation: 0.9")
+    (impossible,) = of(check(tmp_path / "d", impossible_record), "SC206")
+    assert impossible["pointer"] == "/decision/reasons/0/paired_correlation"
+    assert "a paired correlation of 0.9, impossible for scores of 88.4% and 84%" in impossible["message"]
+    assert "between -0.158 and 0.830" in impossible["message"]
     stated = record.replace("value: 84.0,", "value: 84.0, stderr: 1.0,").replace(
         "value: 88.4,", "value: 88.4, stderr: 1.0,"
     )
@@ -262,11 +296,29 @@ def test_sc207_message(tmp_path: Path) -> None:
     message = found["message"]
     assert found["severity"] == "warning" and found["pointer"] == "/candidates/1/model"
     assert "the smaller Qwen/Qwen2.5-7B-Instruct (7.6B parameters)" in message
-    assert "the chosen Qwen/Qwen2.5-14B-Instruct (14.8B)" in message
+    assert "equivalent to the chosen Qwen/Qwen2.5-14B-Instruct (14.8B) within the policy's margins" in message
     assert "permits commercial use" in message
-    assert "HumanEval 83.5 vs 84.8 (a 1.3-point gap; at n=164 the 95% noise floor is 7.9 points)" in message
-    assert "MBPP 82 vs 79.2 (a 2.8-point gap; at n=500 the 95% noise floor is 4.9 points)" in message
-    assert "own evaluation 72 vs 69.5 (a 2.5-point gap; at n=200 the 95% noise floor is 8.9 points)" in message
+    assert "— own evaluation 72 vs 71.5 (90% interval of the gap [−2.8, 3.8] inside ±5 points, TOST p = 0.013)" in (
+        message
+    )
+    assert (
+        "inconclusive: HumanEval 83.5 vs 84.8 (90% interval of the gap [−7.9, 5.3] not inside ±5 points, "
+        "TOST p = 0.18); MBPP 82 vs 79.2 (90% interval of the gap [−1.3, 6.9] not inside ±5 points, TOST p = 0.19)"
+    ) in message
+
+
+def test_sc207_within_noise_is_not_equivalence(tmp_path: Path) -> None:
+    """Issue 21: the old failing example (HumanEval 83.5 vs 84.8 at n=164, TOST p = .18) was
+    called "statistically indistinguishable"; no comparison in it shows equivalence."""
+    assert not case(tmp_path, "SC207", "pass-not-equivalent")
+
+
+def test_sc207_margin_comes_from_the_policy(tmp_path: Path) -> None:
+    record = (RULES / "SC207" / "pass-not-equivalent" / "0001-review.yaml").read_text(encoding="utf-8")
+    # MBPP 82.0 vs 79.2 at n=500: the 90% interval [−1.3, 6.9] fits inside ±7, not ±5.
+    (found,) = of(check(tmp_path / "a", record, "policy_version: 1\nequivalence: {margins: {mbpp: 7}}\n"), "SC207")
+    assert "MBPP 82 vs 79.2 (90% interval of the gap [−1.3, 6.9] inside ±7 points" in found["message"]
+    assert not of(check(tmp_path / "b", record, "policy_version: 1\nequivalence: {margin: 6}\n"), "SC207")
 
 
 FOURTEEN_SEVEN = (
@@ -277,7 +329,7 @@ FOURTEEN_SEVEN = (
     "  - model: Qwen/Qwen2.5-7B-Instruct\n"
     "    license: apache-2.0\n"
     "    scores:\n"
-    '      ifeval: {value: 71.2, source: "https://arxiv.org/abs/2412.15115"}\n'
+    '      ifeval: {value: 73.8, source: "https://arxiv.org/abs/2412.15115"}\n'
 )
 
 
@@ -295,7 +347,8 @@ def fourteen_over_seven(reason: str = "    - kind: other\n      note: bigger\n")
 def test_sc207_other_reasons_do_not_silence_it_but_a_waiver_does(tmp_path: Path) -> None:
     ecosystem = "    - kind: ecosystem\n      over: [Qwen/Qwen2.5-7B-Instruct]\n      note: tools\n"
     (found,) = of(check(tmp_path / "a", fourteen_over_seven(ecosystem)), "SC207")
-    assert "IFEval 74 vs 71.2 (a 2.8-point gap; at n=541 the 95% noise floor is 5.3 points)" in found["message"]
+    equivalent = "IFEval 74 vs 73.8 (90% interval of the gap [−4.2, 4.6] inside ±5 points, TOST p = 0.036)"
+    assert equivalent in found["message"]
     assert "own evaluation" not in found["message"]
     waived = fourteen_over_seven() + (
         "waivers:\n  - rule: SC207\n    reason: The 7B model lacks our tool-call format.\n"
@@ -462,16 +515,27 @@ def test_sc410_message(tmp_path: Path) -> None:
     (found,) = case(tmp_path, "SC410", "fail")
     assert found["message"] == (
         "the own evaluation has n=40 items, under the policy minimum of 100; two results near "
-        "72.5% need a 19.6-point gap to differ at 95% (at n=100: 12.4 points)"
+        "72.5% need a 17.5-point gap to differ at 95% (at n=100: 12.4 points)"
     )
 
 
 def test_sc207_example_record_is_covered_by_its_own_evaluation(tmp_path: Path) -> None:
-    """records/0002: the 3B model is within noise of the 8B on TruthfulQA and IFEval; only the
-    own evaluation (78.0 vs 64.3 at n=300, floor 7.2) justifies the larger model."""
+    """records/0002: the 3B model is within noise of the 8B on TruthfulQA and IFEval, and the
+    own evaluation (78.0 vs 64.3 at n=300, floor 7.2) justifies the larger model. Within
+    noise is not equivalence: without the own evaluation nothing shows the 3B equivalent
+    (TruthfulQA 54 vs 50.3 at n=817: the 90% interval reaches 7.8 points), so SC207 is silent
+    too; with an own evaluation that does show it, the rule fires."""
     text = (REPO / "records" / "0002-support-bot.yaml").read_text(encoding="utf-8")
     assert not of(check(tmp_path / "a", text), "SC207")
     without = text[: text.index("own_evaluation:")].replace("status: accepted", "status: proposed")
-    (found,) = of(check(tmp_path / "b", without), "SC207")
+    assert not of(check(tmp_path / "b", without), "SC207")
+    close = text.replace("n: 300\n", "n: 3000\n").replace(
+        "meta-llama/Llama-3.2-3B-Instruct: 64.3", "meta-llama/Llama-3.2-3B-Instruct: 77.0"
+    )
+    diagnostics = check(tmp_path / "c", close)
+    (found,) = of(diagnostics, "SC207")
     assert "meta-llama/Llama-3.2-3B-Instruct (3.2B parameters)" in found["message"]
-    assert "TruthfulQA MC2 54 vs 50.3 (a 3.7-point gap; at n=817 the 95% noise floor is 4.8 points)" in found["message"]
+    assert "— own evaluation 78 vs 77 (90% interval of the gap [−0.77, 2.8] inside ±5 points" in found["message"]
+    inconclusive = "inconclusive: TruthfulQA MC2 54 vs 50.3 (90% interval of the gap [−0.36, 7.8] not inside ±5 points"
+    assert inconclusive in found["message"]
+    assert of(diagnostics, "SC206")  # the own-evaluation reason now rests on a 1-point gap

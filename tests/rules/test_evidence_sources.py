@@ -259,7 +259,7 @@ def test_noise_floor_uses_the_runs_n_and_stderr_and_says_so(repo: Path) -> None:
     (finding,) = of(diagnostics, "SC206")
     assert finding["message"] == (
         "decision rests on a 10-point sc_arith_mc gap over microsoft/phi-4; with the stated standard errors "
-        f"the 95% noise floor is 11 points ({QWEN}: n=120 and stderr 4.23 from "
+        f"the 95% noise floor is 11 points (z-test of the difference, p = 0.076) ({QWEN}: n=120 and stderr 4.23 from "
         f"results_2026-11-29T20-33-18.815259.json; {PHI}: n=120 and stderr 3.72 from "
         "results_2026-11-29T20-33-47.718971.json)"
     )
@@ -334,14 +334,17 @@ def test_a_smaller_model_the_paired_test_beats_is_not_equivalent(repo: Path) -> 
             "  - model: microsoft/phi-4\n    license: mit\n": f"  - model: {small}\n    license: llama3.2\n",
             IFEVAL_PHI: '      ifeval: {value: 68.0, source: "https://huggingface.co/meta-llama/Llama-3.2-3B-Instruct"}\n',
             IFEVAL_REASON: "    - kind: license\n      note: Apache-2.0.\n",
-            OWN_RESULTS: f"    {QWEN}: 81.0\n    {small}: 76.0\n",
-            "  n: 200\n": "  n: 300\n",
+            OWN_RESULTS: f"    {QWEN}: 81.0\n    {small}: 80.0\n",
+            "  n: 200\n": "  n: 2000\n",
         }
     )
+    # Unpaired, the 1-point gap at n=2,000 is inside the noise and its 90% interval inside
+    # ±5 points: the smaller model is shown equivalent (TOST, issue 21).
     (before,) = of(validate(repo, base)[1], "SC207")
-    assert "own evaluation 81 vs 76" in before["message"]
-    a = [1] * 222 + [1] * 21 + [0] * 6 + [0] * 51
-    b = [1] * 222 + [0] * 21 + [1] * 6 + [0] * 51
+    assert "own evaluation 81 vs 80 (90% interval of the gap" in before["message"]
+    # Item by item, 30 items only the chosen model got right against 10: McNemar p = 0.002.
+    a = [1] * 1590 + [1] * 30 + [0] * 10 + [0] * 370
+    b = [1] * 1590 + [0] * 30 + [1] * 10 + [0] * 370
     with_samples = base + (
         f'  samples:\n    {QWEN}: "{write_grades(repo, "a.jsonl", a)}"\n'
         f'    {small}: "{write_grades(repo, "b.jsonl", b)}"\n'

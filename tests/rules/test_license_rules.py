@@ -26,6 +26,7 @@ from selectcheck.loader import load_bytes
 from selectcheck.model.policy import Policy
 from selectcheck.model.record import Record
 from selectcheck.rules.registry import Finding, all_rules
+from tests.conftest import invoke
 
 REPO = Path(__file__).resolve().parents[2]
 LICENSES = REPO / "policy" / "catalog" / "licenses.yaml"
@@ -354,6 +355,39 @@ def test_sc304_bare_other(licenses: AliasIndex[LicenseEntry]) -> None:
     assert finding.pointer == "/candidates/2/license"
 
 
+def test_sc304_deepseek_v3_0324_is_mit(tmp_path: Path) -> None:
+    """Issue 21: V3-0324 used to be an alias of DeepSeek-V3 (license `deepseek`), so a record
+    declaring its real license, MIT, got a false SC304. Through the CLI, with the shipped
+    model catalog."""
+
+    def sc304(model: str, license: dict[str, str], name: str) -> list[dict[str, Any]]:
+        data = _record(candidates=[{"model": QWEN, "license": "apache-2.0"}, {"model": model, **license}])
+        (tmp_path / name / "records").mkdir(parents=True)
+        (tmp_path / name / "records" / "0001-x.yaml").write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+        result = invoke(["validate", "--format", "json", "records"], tmp_path / name)
+        return [d for d in result.json()["diagnostics"] if d["code"] == "SC304"]
+
+    assert sc304("deepseek-ai/DeepSeek-V3-0324", {"license": "mit"}, "a") == []
+    (wrong,) = sc304("deepseek-ai/DeepSeek-V3-0324", {"license": "other", "license_name": "deepseek"}, "b")
+    assert "mit" in wrong["message"]
+    (v3,) = sc304("deepseek-ai/DeepSeek-V3", {"license": "mit"}, "c")
+    assert "deepseek" in v3["message"]
+
+
+def test_sc303_research_notice_and_falcon_obligations(licenses: AliasIndex[LicenseEntry]) -> None:
+    mistral = _record(use="research", candidates=[{"model": QWEN, "license": "other", "license_name": "mrl"}])
+    [finding] = _run("SC303", mistral, licenses)
+    assert 'include the notice "Licensed by Mistral AI under the Mistral AI Research License"' in finding.message
+    falcon = _record(
+        use="commercial",
+        candidates=[{"model": QWEN, "license": "other", "license_name": "falcon-180b-tii-license-1.0"}],
+    )
+    [finding] = _run("SC303", falcon, licenses)
+    assert "display 'built using Falcon LLM technology'" in finding.message
+    assert "pass its restrictions on to your users as an enforceable term" in finding.message
+    assert "is not Hosting Use, §9.2)" in finding.message
+
+
 # --------------------------------------------------------------------------- SC305
 
 
@@ -439,8 +473,6 @@ FIXTURES = REPO / "tests" / "fixtures" / "rules"
 
 
 def _validate(case: str, tmp_path: Path, *extra: str) -> tuple[int, str]:
-    from tests.conftest import invoke
-
     shutil.copytree(FIXTURES / case, tmp_path / "records")
     for policy in (tmp_path / "records").glob(".selectcheck.yaml"):
         policy.rename(tmp_path / policy.name)

@@ -16,6 +16,7 @@ Definitions the rules rely on:
 * A *claim* is one `over` entry of a `benchmark` or `own-evaluation` reason: "the chosen
   model beats X on B". It is `significant` when the chosen model leads by more than the
   noise floor (DESIGN §6), `noise` when it leads by less (or no floor can be computed),
+  `invalid` when its `paired_correlation` is impossible for the two scores,
   `contradicted` when X scores higher or equal, and `missing` when a score it needs is not
   in the record.
 * A score's item count and standard error are the ones `analysis.sources` resolves: the
@@ -56,6 +57,9 @@ __all__ = [
     "compare",
     "compare_own_evaluation",
     "describe_over",
+    "equivalence",
+    "equivalence_margin",
+    "equivalence_own_evaluation",
     "fmt",
     "fmt_points",
     "human_preference_benchmarks",
@@ -71,7 +75,10 @@ __all__ = [
 
 OWN_EVALUATION_LABEL = "own-evaluation"
 
-Outcome = Literal["significant", "noise", "contradicted", "missing"]
+Outcome = Literal["significant", "noise", "invalid", "contradicted", "missing"]
+
+COUNT_METHODS: tuple[noise.Method, ...] = ("normal", "boschloo", "fisher", "mcnemar")
+"""Verdicts that come from item counts, so more items would change them (`needed_n`)."""
 
 
 # --------------------------------------------------------------------------- formatting
@@ -292,9 +299,10 @@ def compare(
     a: CitedScore,
     b: CitedScore,
     correlation: float | None = None,
-) -> tuple[noise.GapVerdict | None, str | None]:
+) -> tuple[noise.GapVerdict | None, ValueError | None]:
     """The noise verdict of `a − b` (both on the same benchmark) at the policy's confidence,
-    or `(None, why)` when the inputs are not usable (a reversed interval, say)."""
+    or `(None, why)` when the inputs are not usable (a reversed interval, or a
+    `noise.CorrelationError` for a correlation the two scores cannot have)."""
     entry = a.entry or b.entry
     try:
         verdict = noise.gap_verdict(
@@ -308,7 +316,7 @@ def compare(
             confidence=ctx.policy.confidence,
         )
     except ValueError as error:
-        return None, str(error)
+        return None, error
     return verdict, None
 
 
@@ -317,15 +325,15 @@ def compare_own_evaluation(
     model_a: str,
     model_b: str,
     correlation: float | None = None,
-) -> tuple[noise.GapVerdict | None, str | None]:
+) -> tuple[noise.GapVerdict | None, ValueError | None]:
     """The own evaluation's verdict on `model_a − model_b`; `(None, why)` when a result is
     missing or unusable."""
     evaluation = ctx.record.own_evaluation
     if evaluation is None:
-        return None, "the record has no own_evaluation"
+        return None, ValueError("the record has no own_evaluation")
     for model in (model_a, model_b):
         if model not in evaluation.results:
-            return None, f"the own evaluation has no result for {model}"
+            return None, ValueError(f"the own evaluation has no result for {model}")
     try:
         verdict = noise.own_evaluation_verdict(
             evaluation.results[model_a],
@@ -336,8 +344,60 @@ def compare_own_evaluation(
             label=OWN_EVALUATION_LABEL,
         )
     except ValueError as error:
-        return None, str(error)
+        return None, error
     return verdict, None
+
+
+def equivalence_margin(ctx: RecordContext, benchmark: str, scale: str) -> float | None:
+    """The policy's equivalence margin for `benchmark` (an id, alias, or
+    `OWN_EVALUATION_LABEL`): its `equivalence.margins` entry, else `equivalence.margin` for
+    proportion benchmarks; None for a rating or judge benchmark without an entry."""
+    policy = ctx.policy.equivalence
+    wanted = benchmark_id(ctx, benchmark)
+    for name, margin in policy.margins.items():
+        if benchmark_id(ctx, name) == wanted:
+            return margin
+    return policy.margin if scale == "proportion" else None
+
+
+def equivalence(ctx: RecordContext, a: CitedScore, b: CitedScore) -> noise.EquivalenceVerdict | None:
+    """TOST of `a − b` against the policy's margin for the benchmark; None when the inputs are
+    not usable."""
+    entry = a.entry or b.entry
+    scale = entry.scale if entry is not None else "proportion"
+    try:
+        return noise.equivalence_verdict(
+            _noise_score(ctx, a),
+            _noise_score(ctx, b),
+            equivalence_margin(ctx, a.benchmark_id, scale),
+            n=entry.n if entry is not None else None,
+            scale=scale,
+            chance=entry.chance if entry is not None else 0.0,
+            confidence=ctx.policy.confidence,
+        )
+    except ValueError:
+        return None
+
+
+def equivalence_own_evaluation(ctx: RecordContext, model_a: str, model_b: str) -> noise.EquivalenceVerdict | None:
+    """TOST of the own evaluation's `model_a − model_b`; None when a result is missing or is
+    not a percentage."""
+    evaluation = ctx.record.own_evaluation
+    if evaluation is None or model_a not in evaluation.results or model_b not in evaluation.results:
+        return None
+    a, b = evaluation.results[model_a], evaluation.results[model_b]
+    if not (0.0 <= a <= 100.0 and 0.0 <= b <= 100.0):
+        return None
+    try:
+        return noise.equivalence_verdict(
+            noise.Score(a),
+            noise.Score(b),
+            equivalence_margin(ctx, OWN_EVALUATION_LABEL, "proportion"),
+            n=evaluation.n,
+            confidence=ctx.policy.confidence,
+        )
+    except ValueError:
+        return None
 
 
 def describe_over(verdict: noise.GapVerdict, other: str) -> str:
@@ -355,9 +415,9 @@ def needed_n(
     chance: float = 0.0,
     normalized: bool = False,
 ) -> int | None:
-    """The smallest item count at which this gap would clear the floor, for verdicts that
-    come from item counts (normal or Newcombe); None otherwise."""
-    if verdict.method not in ("normal", "newcombe"):
+    """The item count at which this gap would clear the floor, for verdicts that come from
+    item counts (`COUNT_METHODS`); None otherwise."""
+    if verdict.method not in COUNT_METHODS:
         return None
     try:
         return noise.min_n_for_gap(
@@ -388,10 +448,14 @@ class Claim:
     verdict: noise.GapVerdict | None = None
     paired: PairedVerdict | None = None
     """The paired test, for own-evaluation claims with per-item files for both models."""
+    field: str = ""
+    """The key of the reason the finding is about (`paired_correlation`); empty for the
+    reason itself."""
 
     @property
     def pointer(self) -> str:
-        return f"/decision/reasons/{self.reason_index}"
+        base = f"/decision/reasons/{self.reason_index}"
+        return f"{base}/{self.field}" if self.field else base
 
 
 class _Maker(Protocol):
@@ -401,6 +465,7 @@ class _Maker(Protocol):
         message: str,
         help: str,
         verdict: noise.GapVerdict | None = None,
+        field: str = "",
     ) -> Claim: ...
 
 
@@ -425,32 +490,50 @@ def _judge_claims(ctx: RecordContext) -> list[Claim]:
 
 
 def _noise_help(verdict: noise.GapVerdict, needed: int | None, paired: bool) -> str:
-    if verdict.method == "ci-overlap":
-        return (
-            "Overlapping intervals mean the two ratings are not distinguishable: drop or reword "
-            "the claim, or compare on a benchmark that separates the models."
-        )
     if verdict.method == "none":
         return (
             "Give `ci95` or `stderr` for both scores (or `n` for an accuracy-like score) so the "
             "gap can be judged, or drop the claim."
         )
-    parts = ["A gap inside the noise floor is a tie: drop or reword the claim"]
-    if not paired:
-        parts.append(
-            "give `paired_correlation` if both models were scored on the same items "
-            "(the paired floor is lower)"
-        )
+    if verdict.method == "mcnemar":
+        parts = ["A gap that a handful of items produce is a tie whatever the correlation: drop or reword the claim"]
+    elif verdict.method == "stderr":
+        parts = [
+            "A gap inside the noise floor is a tie: drop or reword the claim",
+            "or narrow the uncertainty (more items, or more votes for a rating)",
+        ]
+    else:
+        parts = ["A gap inside the noise floor is a tie: drop or reword the claim"]
+        if not paired:
+            parts.append(
+                "give `paired_correlation` if both models were scored on the same items "
+                "(the paired floor is lower)"
+            )
     if needed is not None:
         parts.append(f"or measure on more items (this gap needs n ≥ {needed:,})")
     return ", ".join(parts) + "."
 
 
+def _impossible_correlation(make: _Maker, gap: float, name: str, other: str, error: noise.CorrelationError) -> Claim:
+    return make(
+        "invalid",
+        f"the claim of a {fmt_points(gap)}-point {name} gap over {other} declares a paired "
+        f"correlation of {error.correlation:g}, {error.why}",
+        "Give the correlation measured on both models' per-item results (or remove "
+        "`paired_correlation` for the unpaired floor); an impossible correlation can make any "
+        "gap look meaningful.",
+        None,
+        "paired_correlation",
+    )
+
+
 def _benchmark_claim(
     ctx: RecordContext, index: int, reason: Reason, chosen: str, chosen_at: int, other: str
 ) -> Claim:
-    def make(outcome: Outcome, message: str, help: str, verdict: noise.GapVerdict | None = None) -> Claim:
-        return Claim(index, reason, other, outcome, message, help, verdict)
+    def make(
+        outcome: Outcome, message: str, help: str, verdict: noise.GapVerdict | None = None, field: str = ""
+    ) -> Claim:
+        return Claim(index, reason, other, outcome, message, help, verdict, field=field)
 
     if reason.benchmark is None:
         return make(
@@ -496,6 +579,8 @@ def _benchmark_claim(
             "that measure your task, or on your own evaluation.",
             verdict,
         )
+    if isinstance(problem, noise.CorrelationError):
+        return _impossible_correlation(make, gap, name, other, problem)
     if verdict is None:
         return make(
             "noise",
@@ -523,8 +608,10 @@ def _benchmark_claim(
 def _own_evaluation_claim(
     ctx: RecordContext, index: int, reason: Reason, chosen: str, other: str
 ) -> Claim:
-    def make(outcome: Outcome, message: str, help: str, verdict: noise.GapVerdict | None = None) -> Claim:
-        return Claim(index, reason, other, outcome, message, help, verdict)
+    def make(
+        outcome: Outcome, message: str, help: str, verdict: noise.GapVerdict | None = None, field: str = ""
+    ) -> Claim:
+        return Claim(index, reason, other, outcome, message, help, verdict, field=field)
 
     claim = f"the reason claims {chosen} beats {other} on the own evaluation"
     evaluation = ctx.record.own_evaluation
@@ -548,8 +635,10 @@ def _own_evaluation_claim(
     from selectcheck.analysis.sources import paired_own_evaluation
 
     paired = paired_own_evaluation(ctx, chosen, other)
-    if paired is not None:
+    if paired is not None:  # per-item files replace any declared correlation
         return _paired_claim(index, reason, claim, chosen, other, a - b, paired, _unpaired_on_items(ctx, paired))
+    if isinstance(problem, noise.CorrelationError):
+        return _impossible_correlation(make, a - b, "own-evaluation", other, problem)
     if verdict is None:
         return make(
             "noise",

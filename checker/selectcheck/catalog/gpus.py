@@ -6,10 +6,16 @@ catalog is generated from these models, so every field carries a description.
 Memory: the marketed figure ("80 GB") is not what a process sees. NVML reports the total the
 driver exposes (an "80 GB" H100 reports 81,559 MiB, an H200 143,771 MiB); selectcheck compares
 estimates with that total when it is known (:meth:`GpuEntry.total_bytes`).
+
+Capabilities: `compute_capability`, `fp8` and `bf16` say which precisions the card computes
+in hardware (bf16 tensor cores from compute capability 8.0, FP8 from 8.9); an entry whose
+flags contradict its compute capability is rejected. `fact_sources` holds the source of each
+such fact.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -20,6 +26,17 @@ from selectcheck.compute.aliases import AliasIndex, normalize_id
 __all__ = ["GpuCatalogFile", "GpuEntry"]
 
 MIB = 1024 * 1024
+
+BF16_MIN_CAPABILITY = (8, 0)
+"""NVIDIA compute capability from which cards have bf16 tensor cores (Ampere)."""
+
+FP8_MIN_CAPABILITY = (8, 9)
+"""NVIDIA compute capability from which cards have FP8 tensor cores (Ada, Hopper, Blackwell)."""
+
+Fact = Literal["nvml_total_mib", "compute_capability", "fp8", "bf16"]
+"""The facts of an entry that carry their own source in `fact_sources`."""
+
+Url = Annotated[str, Field(pattern=URL_PATTERN)]
 
 
 
@@ -57,8 +74,9 @@ class GpuEntry(CatalogModel):
         gt=0,
         le=10**14,
         description=(
-            "Exact device memory in bytes where it is known and NVML does not apply (AMD) or "
-            "a conservative figure where systems expose less than marketed (B200)."
+            "Exact device memory in bytes where it is known and NVML does not apply (AMD), or "
+            "a conservative figure where systems expose less than marketed and no NVML total "
+            "is known."
         ),
     )
     nvml_total_mib: int | None = Field(
@@ -82,8 +100,61 @@ class GpuEntry(CatalogModel):
         default=True,
         description="Whether the card has bf16 tensor cores (T4 and V100 do not: use fp16).",
     )
+    compute_capability: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]+\.[0-9]+$",
+        description=(
+            "NVIDIA CUDA compute capability as `major.minor` (`8.0` A100, `8.9` L4/Ada, `9.0` "
+            "H100, `10.0` B200); null for other vendors or when unknown. Engines gate kernels on "
+            "it: bf16 from 8.0, FP8 from 8.9."
+        ),
+        examples=["7.5", "8.0", "8.9", "9.0", "10.0", "12.0"],
+    )
+    fp8: bool | None = Field(
+        default=None,
+        description=(
+            "Whether the card computes in FP8 in hardware (FP8 tensor cores: NVIDIA compute "
+            "capability 8.9 and up, AMD CDNA 3). Without it FP8 checkpoints run weight-only at "
+            "best. Null when unknown."
+        ),
+    )
     source: str = Field(pattern=URL_PATTERN, description="Where the memory figures come from (vendor page).")
+    fact_sources: dict[Fact, Url] = Field(
+        default_factory=dict,
+        description=(
+            "Where individual facts come from, by field: the nvidia-smi output or rule behind "
+            "`nvml_total_mib`, the compute-capability table, the FP8/bf16 support matrix."
+        ),
+    )
     notes: str | None = Field(default=None, description="Caveats, variants, and anything not confirmed.")
+
+    @model_validator(mode="after")
+    def _capability_agrees_with_precisions(self) -> GpuEntry:
+        capability = self.capability()
+        if capability is None:
+            if self.vendor == "nvidia" and self.compute_capability is not None:
+                raise ValueError(f"compute_capability {self.compute_capability!r} is not major.minor")
+            return self
+        if self.vendor != "nvidia":
+            raise ValueError("compute_capability is an NVIDIA (CUDA) notion; leave it null for other vendors")
+        if self.bf16 != (capability >= BF16_MIN_CAPABILITY):
+            raise ValueError(
+                f"bf16 {self.bf16} contradicts compute capability {self.compute_capability} "
+                "(bf16 tensor cores from 8.0)"
+            )
+        if self.fp8 is not None and self.fp8 != (capability >= FP8_MIN_CAPABILITY):
+            raise ValueError(
+                f"fp8 {self.fp8} contradicts compute capability {self.compute_capability} "
+                "(FP8 tensor cores from 8.9)"
+            )
+        return self
+
+    def capability(self) -> tuple[int, int] | None:
+        """The compute capability as (major, minor), for comparisons; None when unknown."""
+        if self.compute_capability is None:
+            return None
+        match = re.fullmatch(r"([0-9]+)\.([0-9]+)", self.compute_capability)
+        return (int(match.group(1)), int(match.group(2))) if match else None
 
     def total_bytes(self) -> int:
         """Bytes to compare estimates with: NVML total, else exact bytes, else marketed."""

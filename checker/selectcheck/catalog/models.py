@@ -136,6 +136,13 @@ class ModelEntry(CatalogModel):
         ),
     )
     source: str = Field(pattern=URL_PATTERN, description="The config.json (or model card) used.")
+    see_also: Annotated[tuple[Annotated[str, Field(pattern=URL_PATTERN)], ...], BeforeValidator(list_to_tuple)] = Field(
+        default=(),
+        description=(
+            "Further sources for facts in the entry: verbatim copies of a config.json, the model "
+            "card that states the license, the file a maximum context comes from."
+        ),
+    )
     notes: str | None = Field(default=None, description="Caveats and values that could not be confirmed.")
 
     @model_validator(mode="after")

@@ -1,6 +1,7 @@
 """`selectcheck noise BENCHMARK SCORE_A SCORE_B`: is a score gap larger than the benchmark's
-noise? Prints the noise floor, the gap, the verdict and the smallest item count at which
-the gap would be meaningful (DESIGN §6, the same computation SC206 and SC207 use).
+noise? Prints the noise floor, the gap, the verdict with the test that decided it, the item
+count at which the gap would be meaningful, and whether the two scores are equivalent within
+the policy's margin (DESIGN §6, the same computations SC206 and SC207 use).
 
 `selectcheck noise BENCHMARK --samples FILE_A FILE_B` is the paired form: the two models'
 per-item files (lm-eval samples or graded JSONL), matched item by item, compared with
@@ -20,17 +21,9 @@ from selectcheck.errors import EXIT_CONFIG
 
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
-    from selectcheck.compute.noise import GapVerdict
+    from selectcheck.compute.noise import EquivalenceVerdict, GapVerdict
     from selectcheck.compute.paired import PairedVerdict
     from selectcheck.evidence.samples import ItemScores
-
-
-_METHODS = {
-    "normal": "normal approximation",
-    "newcombe": "Newcombe score interval, for small n",
-    "stderr": "from the stated standard errors",
-    "ci-overlap": "the intervals must not overlap",
-}
 
 
 def _fail(message: str, help: str | None = None) -> NoReturn:
@@ -74,6 +67,12 @@ def _points(value: float) -> str:
     help="Paired correlation of the two models' per-item results (same items); default unpaired.",
 )
 @click.option("--normalized", is_flag=True, help="Both scores are leaderboard-normalised (rescaled from chance).")
+@click.option(
+    "--margin",
+    type=click.FloatRange(min=0.0, min_open=True),
+    metavar="M",
+    help="Equivalence margin for the TOST, in the scores' unit (default: the policy's, as SC207 uses it).",
+)
 @click.option("--stderr-a", type=click.FloatRange(min=0.0), metavar="SE", help="Standard error of SCORE_A.")
 @click.option("--stderr-b", type=click.FloatRange(min=0.0), metavar="SE", help="Standard error of SCORE_B.")
 @click.option("--ci95-a", type=(float, float), metavar="LO HI", help="95% interval of SCORE_A (ratings).")
@@ -95,6 +94,7 @@ def noise(
     confidence: float | None,
     correlation: float | None,
     normalized: bool,
+    margin: float | None,
     stderr_a: float | None,
     stderr_b: float | None,
     ci95_a: tuple[float, float] | None,
@@ -106,14 +106,15 @@ def noise(
     """The noise floor of BENCHMARK and whether SCORE_A − SCORE_B clears it.
 
     Scores are in the benchmark's unit: percentage points (0–100) for accuracy-like
-    benchmarks, the rating for Chatbot Arena (give --ci95-a/--ci95-b).
+    benchmarks, the rating for Chatbot Arena (give --ci95-a/--ci95-b or --stderr-a/--stderr-b:
+    both give the same z-test of the difference).
 
     \b
     Examples:
       selectcheck noise humaneval 72.6 68.9
       selectcheck noise own-eval --samples evals/a.jsonl evals/b.jsonl
     """
-    from selectcheck.analysis.evidence import suggest_benchmark
+    from selectcheck.analysis.evidence import COUNT_METHODS, suggest_benchmark
     from selectcheck.catalog import catalog_for
     from selectcheck.compute import noise as stats
     from selectcheck.errors import ConfigError
@@ -163,16 +164,26 @@ def noise(
                 "Give scores in the benchmark's own unit, as a record would.",
             )
 
+    score_a_in = stats.Score(score_a, stderr=stderr_a, ci95=ci95_a, normalized=normalized)
+    score_b_in = stats.Score(score_b, stderr=stderr_b, ci95=ci95_b, normalized=normalized)
+    n = items if items is not None else (entry.n if entry is not None else None)
+    chance = entry.chance if entry is not None else 0.0
     try:
         verdict = stats.gap_verdict(
-            stats.Score(score_a, stderr=stderr_a, ci95=ci95_a, normalized=normalized),
-            stats.Score(score_b, stderr=stderr_b, ci95=ci95_b, normalized=normalized),
+            score_a_in,
+            score_b_in,
             benchmark=entry.name if entry is not None else benchmark,
-            n=items if items is not None else (entry.n if entry is not None else None),
+            n=n,
             scale=scale,
-            chance=entry.chance if entry is not None else 0.0,
+            chance=chance,
             correlation=correlation,
             confidence=confidence,
+        )
+    except stats.CorrelationError as error:
+        _fail(
+            f"--correlation {correlation:g}: {error}",
+            "Give the correlation measured on both models' per-item results, or leave it out "
+            "for the unpaired floor.",
         )
     except ValueError as error:
         _fail(str(error))
@@ -184,23 +195,34 @@ def noise(
         )
 
     min_n: int | None = None
-    if verdict.method in ("normal", "newcombe"):
+    if verdict.method in COUNT_METHODS:
         try:
             min_n = stats.min_n_for_gap(
                 score_a,
                 score_b,
                 confidence,
-                correlation=correlation,
-                chance=entry.chance if entry is not None else 0.0,
+                correlation=verdict.correlation,
+                chance=chance,
                 normalized=normalized,
             )
         except ValueError:
             min_n = None
 
+    if margin is None:
+        margin = loaded.policy.equivalence.margin if scale == "proportion" else None
+        for name, value in loaded.policy.equivalence.margins.items():
+            named = catalog.benchmarks.get(name)
+            if (named.id if named is not None else name) == (entry.id if entry is not None else benchmark):
+                margin = value
+    equivalence = stats.equivalence_verdict(
+        score_a_in, score_b_in, margin, n=n, scale=scale, chance=chance, confidence=confidence
+    )
+
     if fmt == "json":
-        click.echo(json.dumps(_as_json(benchmark, entry, score_a, score_b, verdict, min_n), indent=2))
+        data = _as_json(benchmark, entry, score_a, score_b, verdict, min_n, equivalence)
+        click.echo(json.dumps(data, indent=2))
     else:
-        click.echo(_as_text(benchmark, entry, score_a, score_b, verdict, min_n), nl=False)
+        click.echo(_as_text(benchmark, entry, score_a, score_b, verdict, min_n, equivalence), nl=False)
 
 
 def _as_json(
@@ -210,6 +232,7 @@ def _as_json(
     score_b: float,
     verdict: GapVerdict,
     min_n: int | None,
+    equivalence: EquivalenceVerdict,
 ) -> dict[str, Any]:
     return {
         "benchmark": entry.id if entry is not None else benchmark,
@@ -226,9 +249,20 @@ def _as_json(
         "significant": verdict.significant,
         "verdict": "meaningful" if verdict.significant else "noise",
         "method": verdict.method,
+        "test": verdict.test,
+        "p_value": verdict.p_value,
         "correlation": verdict.correlation,
+        "discordant": list(verdict.discordant) if verdict.discordant is not None else None,
         "normalized": verdict.normalized,
         "min_n": min_n,
+        "equivalence": {
+            "margin": equivalence.margin,
+            "equivalent": equivalence.equivalent,
+            "method": equivalence.method,
+            "interval": list(equivalence.interval) if equivalence.interval is not None else None,
+            "p_value": equivalence.p_value,
+            "summary": equivalence.describe(),
+        },
         "summary": verdict.describe(),
         "detail": verdict.detail,
         "notes": list(verdict.notes),
@@ -242,7 +276,11 @@ def _as_text(
     score_b: float,
     verdict: GapVerdict,
     min_n: int | None,
+    equivalence: EquivalenceVerdict,
 ) -> str:
+    from selectcheck.analysis.evidence import COUNT_METHODS
+    from selectcheck.compute.noise import format_p_value
+
     level = f"{verdict.confidence * 100:g}%"
     unit = "normalised points" if verdict.normalized else "points"
     if entry is not None:
@@ -254,11 +292,17 @@ def _as_text(
         head += f", n={verdict.n_a:,}"
     elif verdict.n_a is not None or verdict.n_b is not None:
         head += f", n={verdict.n_a or '?'} and {verdict.n_b or '?'}"
-    how = _METHODS.get(verdict.method, verdict.method)
-    if verdict.method in ("normal", "newcombe"):
-        how = ("paired " if verdict.correlation else "unpaired ") + how
-    if verdict.correlation:
-        how += f", ρ={verdict.correlation:g}"
+    if verdict.method == "normal":
+        how = ("paired" if verdict.correlation is not None else "unpaired") + " normal approximation"
+        if verdict.correlation is not None:
+            how += f", ρ={verdict.correlation:g}"
+    else:
+        how = f"{verdict.test}, {format_p_value(verdict.p_value)}"
+        if verdict.method == "stderr" and verdict.from_intervals:
+            how += "; standard errors from the 95% intervals"
+        if verdict.method == "mcnemar" and verdict.discordant is not None:
+            only_a, only_b = verdict.discordant
+            how += f"; ρ={verdict.correlation:g} implies {only_a} vs {only_b} discordant items"
     floor = "unknown" if verdict.floor is None else f"{_points(verdict.floor)} {unit}"
     if verdict.significant:
         conclusion = f"meaningful: the gap exceeds the noise floor at {level}"
@@ -271,11 +315,12 @@ def _as_text(
         ("noise floor", f"{floor} ({how})"),
         ("verdict", conclusion),
     ]
-    if verdict.method in ("normal", "newcombe"):
+    if verdict.method in COUNT_METHODS:
         if min_n is None:
             rows.append(("smallest n", "none: a zero gap is never meaningful"))
         else:
             rows.append(("smallest n", f"{min_n:,} items per model would make this gap meaningful"))
+    rows.append(("equivalence", equivalence.describe()))
     lines = [f"{label:<12} {value}" for label, value in rows]
     lines.extend(f"{'note':<12} {note}" for note in verdict.notes)
     lines.append(f"{'':<12} {verdict.describe()}")

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from selectcheck.model.base import MAX_ITEMS, Finite, NotBool, SchemaModel
-from selectcheck.model.record import Status
+from selectcheck.model.base import MAX_ITEMS, MAX_SCORE, Finite, NotBool, SchemaModel
+from selectcheck.model.record import NonEmpty, Status
 
 # A century: longer evidence ages and waivers mean "never", and keep date arithmetic in range.
 MAX_DAYS = 36_500
@@ -65,6 +65,37 @@ class EvidencePolicy(SchemaModel):
     )
 
 
+DEFAULT_EQUIVALENCE_MARGIN = 5.0
+"""SC207's default margin, in percentage points (stated in `policy/default.yaml` too)."""
+
+DEFAULT_EQUIVALENCE_MARGINS: dict[str, float] = {"chatbot-arena": 20.0}
+"""SC207's default margins for benchmarks not scored in percentage points (stated in
+`policy/default.yaml` too): 20 Arena rating points is a 52.9% head-to-head win rate."""
+
+
+class EquivalencePolicy(SchemaModel):
+    margin: Annotated[float, Field(gt=0, le=MAX_SCORE)] = Field(
+        default=DEFAULT_EQUIVALENCE_MARGIN,
+        title="Equivalence margin",
+        description=(
+            "The largest gap, in percentage points, at which two scores on a proportion benchmark "
+            "(or the own evaluation) still count as equivalent: SC207 calls a smaller candidate "
+            "equivalent when the two one-sided tests (TOST) at the policy's confidence put the gap "
+            "inside ±margin."
+        ),
+    )
+    margins: dict[NonEmpty, Annotated[float, Field(gt=0, le=MAX_SCORE)]] = Field(
+        default_factory=lambda: dict(DEFAULT_EQUIVALENCE_MARGINS),
+        title="Per-benchmark margins",
+        description=(
+            "Benchmark id → margin in that benchmark's own unit (rating points for Chatbot Arena, "
+            "judge points for MT-Bench); `own-evaluation` for the own evaluation. Overrides "
+            "`margin`. A rating or judge benchmark without an entry is never used to show "
+            "equivalence."
+        ),
+    )
+
+
 class WaiverPolicy(SchemaModel):
     max_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = Field(
         default=365,
@@ -116,6 +147,11 @@ class Policy(SchemaModel):
     )
     evidence: EvidencePolicy = Field(
         default_factory=EvidencePolicy, title="Evidence", description="Evidence freshness."
+    )
+    equivalence: EquivalencePolicy = Field(
+        default_factory=EquivalencePolicy,
+        title="Equivalence",
+        description="Margins within which SC207 calls a smaller candidate equivalent (TOST).",
     )
     waivers: WaiverPolicy = Field(default_factory=WaiverPolicy, title="Waivers", description="Waiver limits.")
     rules: dict[Annotated[str, Field(pattern=r"^SC[0-9]{3}$")], SeverityOverride] = Field(

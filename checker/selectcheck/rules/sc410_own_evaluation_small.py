@@ -10,18 +10,26 @@ from selectcheck.compute.noise import own_evaluation_verdict
 from selectcheck.rules.registry import Finding, rule
 
 
+def _floor_at(n: int) -> str:
+    """The floor the explanation quotes, computed by the code that judges the records."""
+    floor = own_evaluation_verdict(70.0, 70.0, n).floor
+    assert floor is not None
+    return f"{floor:.1f}"
+
+
 @rule(
     code="SC410",
     name="own-evaluation-small",
     severity="warning",
     options=("own_evaluation.min_n", "confidence"),
     summary="the own evaluation's n is under the policy minimum",
-    explanation="""
+    explanation=f"""
         An own evaluation is held to the same noise standard as a public benchmark, and
         its noise floor shrinks only with the square root of its size: at n=40 two results
-        near 70% must differ by about 20 points before the difference means anything, at
-        n=100 by about 13, at n=400 by about 6. The policy's `own_evaluation.min_n`
-        (default 100) is the smallest evaluation worth recording.
+        near 70% must differ by more than {_floor_at(40)} points before the difference means
+        anything (an exact test on whole items), at n=100 by more than {_floor_at(100)}, at
+        n=400 by more than {_floor_at(400)}. The policy's `own_evaluation.min_n` (default
+        100) is the smallest evaluation worth recording.
 
         The finding points at `own_evaluation.n` and gives the noise floor at the current
         size and at the minimum, for results near the chosen model's (50% when it has
