@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,9 @@ from tests.conftest import REPO, CliResult, invoke
 LLAMA8 = "meta-llama/Llama-3.1-8B-Instruct"
 PARTS = ["weights", "kv_cache", "activations", "gradients", "optimizer", "overhead"]
 TOP_KEYS = ["model", "parameters", "workload", "parts", "total_bytes", "per_gpu_bytes", "usable_bytes", "fits"]
+# DESIGN §10 adds these after the keys of §5, for every engine.
+ADDED_KEYS = ["overhead_parts", "host_bytes"]
+OVERHEAD_PARTS = ["cuda_context", "workspace", "allocator_reserve", "multi_gpu_communication"]
 
 
 def _estimate(tmp_path: Path, *args: str) -> CliResult:
@@ -30,7 +34,10 @@ def _json(tmp_path: Path, *args: str) -> dict[str, Any]:
 
 def test_json_shape_keys_and_types(tmp_path: Path) -> None:
     data = _json(tmp_path, LLAMA8, "--context", "8192", "--batch", "2")
-    assert list(data) == TOP_KEYS
+    assert list(data) == TOP_KEYS + ADDED_KEYS
+    assert list(data["overhead_parts"]) == OVERHEAD_PARTS
+    assert sum(data["overhead_parts"].values()) == data["parts"]["overhead"]
+    assert data["host_bytes"] == 0
     assert data["model"] == LLAMA8
     assert data["parameters"] == 8_030_261_248
     assert list(data["parts"]) == PARTS
@@ -192,6 +199,13 @@ def test_choices_match_the_estimator() -> None:
     assert set(command.KV_PRECISIONS) == set(memory.KV_PRECISIONS)
     assert set(command.ENGINES) == set(memory.ENGINES)
     assert set(command.OPTIMIZERS) == set(memory.OPTIMIZERS)
+    from selectcheck.compute.memory import workload
+
+    assert command.PARALLELISMS == workload.PARALLELISMS
+    assert command.TRAINING_PARALLELISMS == workload.TRAINING_PARALLELISMS
+    assert command.OFFLOADS == workload.OFFLOADS
+    assert command.ATTENTIONS == workload.ATTENTIONS
+    assert command.ADAPTER_PRECISIONS == workload.ADAPTER_PRECISIONS
 
 
 def test_commands_import_lazily() -> None:
@@ -208,3 +222,122 @@ def test_commands_import_lazily() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_vllm_json_reports_the_kv_cache_pool(tmp_path: Path) -> None:
+    data = _json(
+        tmp_path,
+        LLAMA8,
+        "--engine",
+        "vllm",
+        "--context",
+        "16384",
+        "--max-model-len",
+        "32768",
+        "--gpu-memory-utilization",
+        "0.85",
+        "--gpu",
+        "H100-80GB",
+    )
+    assert list(data)[: len(TOP_KEYS) + len(ADDED_KEYS)] == TOP_KEYS + ADDED_KEYS
+    vllm = data["vllm"]
+    assert type(vllm["kv_cache_tokens"]) is int and vllm["kv_cache_tokens"] % 16 == 0
+    assert vllm["max_concurrency"] == round(vllm["kv_cache_tokens"] / 32768, 2)
+    assert data["usable_bytes"] == vllm["share_bytes"] == int(81559 * 2**20 * 0.85)
+    assert vllm["kv_pool_bytes"] == vllm["share_bytes"] - (data["total_bytes"] - data["parts"]["kv_cache"])
+    workload = data["workload"]
+    assert (workload["max_model_len"], workload["gpu_memory_utilization"], workload["parallelism"]) == (
+        32768,
+        0.85,
+        "tensor",
+    )
+    assert data["overhead_parts"]["non_torch"] == data["parts"]["overhead"]
+    # Without a card there is no pool to report.
+    assert _json(tmp_path, LLAMA8, "--engine", "vllm")["vllm"] is None
+    assert "vllm" not in _json(tmp_path, LLAMA8)
+
+
+# Issue 14's question: Llama-3.1-70B full fine-tune on 8 × A100-80GB, ZeRO-3, optimizer offload.
+ZERO3_70B = [
+    "meta-llama/Llama-3.1-70B-Instruct",
+    "--mode",
+    "full-finetune",
+    "--precision",
+    "mixed",
+    "--gradient-checkpointing",
+    "--gpu",
+    "A100-80GB",
+    "--count",
+    "8",
+    "--parallelism",
+    "zero-3",
+    "--offload",
+    "optimizer",
+]
+
+
+def test_training_on_several_gpus_lists_every_strategy(tmp_path: Path) -> None:
+    data = _json(tmp_path, *ZERO3_70B)
+    assert data["workload"]["parallelism"] == "zero-3" and data["workload"]["offload"] == "optimizer"
+    assert data["fits"] is True
+    assert data["host_bytes"] == 16 * 70_553_706_496
+    strategies = data["strategies"]
+    assert list(strategies) == ["ddp", "zero-1", "zero-2", "zero-3", "fsdp", "tensor", "pipeline"]
+    assert strategies["zero-3"]["per_gpu_bytes"] == data["per_gpu_bytes"]
+    assert strategies["ddp"]["offload"] is None and strategies["ddp"]["fits"] is False
+    per_gpu = [strategies[s]["per_gpu_bytes"] for s in ("ddp", "zero-1", "zero-3")]
+    assert per_gpu == sorted(per_gpu, reverse=True)
+    result = _estimate(tmp_path, *ZERO3_70B)
+    assert "Per GPU with each multi-GPU strategy on 8 × A100-80GB:" in result.stdout
+    assert re.search(r"host RAM: 1128\.86 GB", result.stdout)
+    assert re.search(r"zero-3 +optimizer +[\d.]+ GB +1128\.86 GB +yes <", result.stdout)
+
+
+def test_llama_cpp_flags_and_host_ram(tmp_path: Path) -> None:
+    data = _json(
+        tmp_path,
+        LLAMA8,
+        "--engine",
+        "llama.cpp",
+        "--precision",
+        "gguf-q4_k_m",
+        "--context",
+        "32768",
+        "--no-flash-attention",
+        "--n-ubatch",
+        "256",
+        "--parallel",
+        "2",
+        "--gpu-layers",
+        "20",
+    )
+    workload = data["workload"]
+    assert (workload["flash_attention"], workload["n_ubatch"], workload["parallel"], workload["gpu_layers"]) == (
+        False,
+        256,
+        2,
+        20,
+    )
+    assert workload["kv_cache_precision"] == "fp16"
+    assert data["host_bytes"] > data["parts"]["weights"] / 2  # 12 of 32 layers and the embeddings
+
+
+def test_qlora_defaults_agree_with_new(tmp_path: Path) -> None:
+    data = _json(tmp_path, LLAMA8, "--mode", "qlora")
+    assert data["workload"]["precision"] == "nf4"
+    assert data["workload"]["gradient_checkpointing"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([LLAMA8, "--mode", "qlora", "--precision", "bf16"], "QLoRA trains adapters on 4-bit base weights"),
+        (["Qwen/Qwen2.5-7B-Instruct", "--engine", "vllm", "--count", "3"], "28 attention heads cannot be split"),
+        ([LLAMA8, "--offload", "optimizer"], "offload is a training setting"),
+        ([LLAMA8, "--parallelism", "fsdp", "--count", "2"], "fsdp shards training state"),
+    ],
+)
+def test_impossible_workloads_exit_2(tmp_path: Path, args: list[str], expected: str) -> None:
+    result = _estimate(tmp_path, *args)
+    assert result.exit_code == 2
+    assert expected in result.stderr and "Traceback" not in result.stderr

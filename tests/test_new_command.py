@@ -372,3 +372,22 @@ def test_detect_hardware_without_nvml_is_a_clean_usage_error(project: Path) -> N
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr and result.stderr.startswith("selectcheck: error:")
     assert list((project / "records").iterdir()) == []
+
+
+def test_parallelism_reaches_the_record_and_its_estimate_hint(project: Path) -> None:
+    args = ["--model", LLAMA, "--gpu", "A100-80GB", "--count", "4", "--mode", "full-finetune"]
+    result = _new(project, "Sharded", "--task", "code", *args, "--parallelism", "zero-3")
+    assert result.exit_code == 0, result.stderr
+    path = _only_record(project)
+    workload = _assert_schema_clean(path)["workloads"][0]
+    assert workload["parallelism"] == "zero-3" and workload["hardware"]["count"] == 4
+    text = path.read_text(encoding="utf-8")
+    (hint,) = [line for line in text.splitlines() if line.startswith("#   selectcheck estimate ")]
+    assert "--parallelism zero-3" in hint and "--gradient-checkpointing" in hint
+    assert invoke(hint.removeprefix("#   selectcheck ").split(), project).exit_code == 0
+    # Several GPUs without --parallelism: the default is written out, so the record says it.
+    other = project / "other"
+    (other / "records").mkdir(parents=True)
+    replicas = _new(other, "Replicas", "--model", LLAMA, "--gpu", "A100-80GB", "--count", "2", "--mode", "lora")
+    assert replicas.exit_code == 0
+    assert _assert_schema_clean(_only_record(other))["workloads"][0]["parallelism"] == "ddp"

@@ -191,6 +191,7 @@ class NewRecord:
     decision_makers: tuple[str, ...]
     schema_ref: str
     mode: str = "inference"
+    parallelism: str | None = None
     task: TaskChoice | None = None
     categories: tuple[str, ...] = ()
     models: tuple[ModelChoice, ...] = ()
@@ -332,6 +333,10 @@ def _workloads(out: _Lines, new: NewRecord) -> None:
             parts.append(f"vram_gb: {hardware.vram_gb:g}")
         parts.append(f"count: {hardware.count}")
         out.add(f"    hardware: {{{', '.join(parts)}}}", hardware.note)
+    if new.parallelism is not None or (hardware is not None and hardware.count > 1):
+        strategy = new.parallelism or ("ddp" if training else "tensor")
+        choices = "ddp | zero-1 | zero-2 | zero-3 | fsdp | tensor | pipeline" if training else "tensor | pipeline"
+        out.add(f"    parallelism: {strategy}", choices)
     precision = default_precision(mode, bf16)
     precision_note = {
         "mixed": "fp32 master weights, bf16 compute",
@@ -348,7 +353,7 @@ def _workloads(out: _Lines, new: NewRecord) -> None:
     out.add("    batch_size: 1", "sequences at once")
     if training:
         out.add("    gradient_checkpointing: true", "recompute activations: less memory, ~30% slower")
-        out.add("    optimizer: adamw", "adamw | adamw-8bit | sgd")
+        out.add("    optimizer: adamw", "adamw | adamw-8bit | paged-adamw | paged-adamw-8bit | sgd")
         if mode in ("lora", "qlora"):
             out.add("    lora_rank: 16")
     if new.estimate_note:
@@ -379,6 +384,10 @@ def estimate_command(new: NewRecord) -> str:
         words.append(f"--gpu {hardware.gpu}")
     if hardware is not None and hardware.count > 1:
         words.append(f"--count {hardware.count}")
+    if new.parallelism is not None:
+        words.append(f"--parallelism {new.parallelism}")
+    if new.mode != "inference":
+        words.append("--gradient-checkpointing")  # as the template's workload says
     return " ".join(words)
 
 
@@ -464,6 +473,7 @@ def estimate_note(
     context_length: int,
     hardware: HardwareChoice,
     headroom: float,
+    parallelism: str | None = None,
 ) -> str | None:
     """One comment line with the memory estimate of the first candidate on the GPU, or None
     where it cannot be computed (unknown model or memory)."""
@@ -479,6 +489,7 @@ def estimate_note(
             batch_size=1,
             gradient_checkpointing=mode != "inference",
             gpu_count=hardware.count,
+            parallelism=parallelism,
         )
         estimate = estimate_memory(workload, model.entry.architecture())
     except (MemoryWorkloadError, ValueError):

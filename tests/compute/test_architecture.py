@@ -142,7 +142,7 @@ HF_COUNTS = json.loads((CONFIGS.parent.parent / "data" / "hf-parameter-counts.js
 @pytest.mark.parametrize("model_id", sorted(HF_COUNTS["parameters"]))
 def test_every_catalog_model_counts_like_transformers(model_id: str, catalog: Catalog) -> None:
     """transformers' own count (sum of p.numel() of the model built from the catalog config on
-    the meta device: benchmarks/vram_simulate.py params) equals ours, to the unit."""
+    the meta device: tools/calibration/vram_simulate.py params) equals ours, to the unit."""
     entry = catalog.models.get(model_id)
     assert entry is not None
     assert count_parameters(entry.architecture()) == HF_COUNTS["parameters"][model_id]
@@ -201,3 +201,21 @@ def test_sliding_layer_pattern() -> None:
     )
     with pytest.raises(ArchitectureError):
         sliding_layer_pattern(4, 0)
+
+
+def test_every_catalog_architecture_is_its_config_read_as_written(catalog: Catalog) -> None:
+    """What the catalog loader hands the estimate equals reading the catalog's config as it
+    is written: an explicit `sliding_window: null` (Mistral v0.3, Nemo, Small) stays null
+    instead of falling back to the family's 4,096-token default."""
+    import yaml
+
+    from tests.conftest import REPO
+
+    raw = yaml.safe_load((REPO / "policy" / "catalog" / "models.yaml").read_text(encoding="utf-8"))
+    loaded: Catalog = catalog
+    for model in raw["models"]:
+        entry = loaded.models.get(model["id"])
+        assert entry is not None, model["id"]
+        assert entry.architecture() == architecture_from_hf_config(model["config"]), model["id"]
+    mistral = loaded.models.get("mistralai/Mistral-7B-v0.3")
+    assert mistral is not None and mistral.architecture().sliding_window is None

@@ -21,9 +21,7 @@ from selectcheck.compute.memory import (
     estimate_memory,
     kv_cache_bytes,
     kv_cache_bytes_per_token,
-    suggest_fix,
     usable_bytes,
-    vllm_fit,
     weight_bytes,
     workload_budget_bytes,
 )
@@ -230,7 +228,10 @@ def test_only_parameters_known_is_flagged() -> None:
 def test_engines_differ_and_llama_cpp_has_no_allocator_reserve() -> None:
     w = MemoryWorkload(context_length=32_768, precision="gguf-q4_k_m", engine="llama.cpp")
     est = estimate_memory(w, LLAMA8)
-    assert est.weights == int(8_030_261_248 * 4.8944 / 8)
+    # The whole GGUF file, less the token embeddings llama.cpp keeps in host memory.
+    embeddings = 128_256 * 4096
+    assert est.weights == pytest.approx((8_030_261_248 - embeddings) * 4.8944 / 8, abs=1)
+    assert est.host_bytes == pytest.approx(embeddings * 4.8944 / 8, abs=1)
     assert "allocator_reserve" not in est.detail()
 
 
@@ -271,54 +272,244 @@ def test_usable_bytes() -> None:
         usable_bytes(100, 1.0)
 
 
-def test_vllm_fit() -> None:
-    serving = MemoryWorkload(engine="vllm", context_length=8192, batch_size=8)
-    fit = vllm_fit(serving, H100, LLAMA8)
-    assert fit.fits
-    assert fit.share_bytes == int(H100 * 0.9)
-    assert fit.kv_needed_bytes == 8 * 8192 * 131_072
-    assert fit.kv_available_bytes > fit.kv_needed_bytes
-    assert fit.kv_tokens_available == fit.kv_available_bytes // 131_072
-    too_much = vllm_fit(serving.replace(batch_size=64, context_length=131_072), H100, LLAMA8)
-    assert not too_much.fits
-    small_card = vllm_fit(serving, L4, LLAMA8)
-    assert not small_card.fits  # 16 GB of weights + 8.6 GB KV on a 24 GB card
+# -- several GPUs: what each strategy shards (DESIGN §10) -------------------------------------
 
 
-def test_suggest_fix_prefers_gradient_checkpointing() -> None:
-    lora = MemoryWorkload(mode="lora", context_length=2048)
-    budget = usable_bytes(L4 * 2, 0.05)  # ~46 GB: LoRA without checkpointing (~43 GB) fits
-    assert suggest_fix(lora, budget, LLAMA8) is None
-    tight = usable_bytes(30 * 10**9, 0.0)
-    fix = suggest_fix(lora, tight, LLAMA8)
-    assert fix is not None and fix.kind == "gradient-checkpointing"
-    assert fix.workload.gradient_checkpointing and fix.total_bytes <= tight
-    assert "gradient checkpointing" in fix.message and "GB" in fix.message
+def _states(strategy: str, count: int = 4, **kw: Any) -> dict[str, int]:
+    w = MemoryWorkload(
+        mode="full-finetune", precision="mixed", context_length=512, gpu_count=count, parallelism=strategy, **kw
+    )
+    est = estimate_memory(w, LLAMA8)
+    return {**est.detail(), "gradients": est.gradients, "total": est.total_bytes, "host": est.host_bytes}
 
 
-def test_suggest_fix_quantises_or_changes_gpu() -> None:
-    serve = MemoryWorkload(context_length=4096)
-    budget = 15 * 10**9  # 16 GB of bf16 weights cannot fit
-    fix = suggest_fix(serve, budget, LLAMA8)
-    assert fix is not None and fix.kind == "precision"
-    assert fix.workload.precision == "int8"  # the largest quantised precision that fits
-    assert fix.total_bytes <= budget
-    # nothing but a bigger GPU helps a full fine-tune of 8B on 24 GB at this budget
-    full = MemoryWorkload(mode="full-finetune", precision="mixed", context_length=2048)
-    gpus = [("L4", L4), ("H100-80GB", H100), ("H200", 143_771 * 1024 * 1024)]
-    fix = suggest_fix(full, usable_bytes(10**9, 0), LLAMA8, gpus=gpus)
-    assert fix is None
-    assert suggest_fix(full, usable_bytes(L4, 0.05), LLAMA8, gpus=gpus) is None
-    fix = suggest_fix(full, usable_bytes(L4, 0.05), LLAMA8, gpus=[*gpus, ("B200", 192 * 10**9)])
-    assert fix is not None and fix.kind == "gpu" and fix.gpu == "B200"
-    assert fix.workload == full and "B200" in fix.message
+def test_training_defaults_to_ddp_where_every_gpu_holds_everything() -> None:
+    one = estimate_memory(MemoryWorkload(mode="full-finetune", precision="mixed", context_length=512), LLAMA8)
+    four = MemoryWorkload(mode="full-finetune", precision="mixed", context_length=512, gpu_count=4)
+    assert four.resolved_parallelism == "ddp"
+    assert MemoryWorkload(gpu_count=4).resolved_parallelism == "tensor"
+    est = estimate_memory(four, LLAMA8)
+    # The same states on each GPU as on one, plus the NCCL buffers.
+    assert est.detail()["optimizer_states"] == one.detail()["optimizer_states"]
+    assert est.detail()["master_weights"] == one.detail()["master_weights"]
+    assert est.total_bytes > one.total_bytes
 
 
-def test_suggest_fix_picks_the_smallest_gpu_that_fits() -> None:
-    serve = MemoryWorkload(context_length=131_072, batch_size=2)
-    gpus = [("H200", 143_771 * 1024 * 1024), ("L4", L4), ("H100-80GB", H100)]
-    est = estimate_memory(serve, LLAMA8)
-    assert est.total_bytes > usable_bytes(H100, 0.05)
-    fix = suggest_fix(serve, 10**9, LLAMA8, gpus=gpus)
-    # quantisation / shorter context are tried before the GPU; a 1 GB budget rules them out
-    assert fix is not None and fix.kind == "gpu" and fix.gpu == "H200"
+def test_each_zero_stage_shards_one_more_part() -> None:
+    p = 8_030_261_248
+    ddp, z1, z2, z3 = (_states(s) for s in ("ddp", "zero-1", "zero-2", "zero-3"))
+    # zero-1: optimizer states and master weights split four ways; gradients whole.
+    assert z1["optimizer_states"] == ddp["optimizer_states"] // 4 == 8 * p // 4
+    assert z1["master_weights"] == 4 * p // 4
+    # zero-2: + gradients (fp32 under mixed precision).
+    assert z2["optimizer_states"] == z1["optimizer_states"]
+    assert z3["total"] < z2["total"] < z1["total"] < ddp["total"]
+    # zero-3 / fsdp: + weights, and a GPU gathers a layer and the next (or the embeddings).
+    assert z3["gathered_layers"] > 0 and "gathered_layers" not in z2
+    assert _states("fsdp")["total"] == z3["total"]
+
+
+def test_optimizer_offload_moves_sixteen_bytes_a_parameter_to_host_ram() -> None:
+    p = 8_030_261_248
+    on_gpu = _states("zero-3")
+    offloaded = _states("zero-3", offload="optimizer")
+    assert offloaded["host"] == 16 * p  # fp32 master + Adam m, v + fp32 gradients
+    assert "optimizer_states" not in offloaded and "master_weights" not in offloaded
+    assert offloaded["total"] < on_gpu["total"]
+    params = _states("zero-3", offload="parameters")
+    assert params["host"] == 16 * p + 2 * p  # the bf16 weights too
+    assert params["total"] < offloaded["total"]
+
+
+def test_tensor_and_pipeline_training_split_the_model() -> None:
+    tensor, pipeline, ddp = _states("tensor"), _states("pipeline"), _states("ddp")
+    assert tensor["total"] < ddp["total"] and pipeline["total"] < ddp["total"]
+    assert tensor["optimizer_states"] == pipeline["optimizer_states"] == ddp["optimizer_states"] // 4
+
+
+def test_inference_pipeline_splits_layers_and_replicas_hold_everything() -> None:
+    one = estimate_memory(MemoryWorkload(context_length=8192), LLAMA8)
+    pipe = estimate_memory(MemoryWorkload(context_length=8192, gpu_count=4, parallelism="pipeline"), LLAMA8)
+    replica = estimate_memory(MemoryWorkload(context_length=8192, gpu_count=4, parallelism="ddp"), LLAMA8)
+    assert pipe.weights == pytest.approx(one.weights / 4, rel=1e-6)
+    assert pipe.kv_cache == pytest.approx(one.kv_cache / 4, rel=1e-6)
+    assert replica.weights == one.weights and replica.kv_cache == one.kv_cache
+
+
+# -- vLLM --------------------------------------------------------------------------------------
+
+
+def test_vllm_capacity_is_what_the_share_leaves_in_whole_blocks() -> None:
+    from selectcheck.compute.memory.vllm import capacity
+
+    w = MemoryWorkload(engine="vllm", context_length=8192, batch_size=4, gpu_memory_utilization=0.85)
+    est = estimate_memory(w, LLAMA8)
+    cap = capacity(w, LLAMA8, est, H100)
+    assert cap.share_bytes == int(H100 * 0.85)
+    assert cap.pool_bytes == cap.share_bytes - (est.total_bytes - est.kv_cache)
+    assert cap.kv_cache_tokens % 16 == 0
+    assert cap.kv_cache_tokens == cap.pool_bytes // (16 * 131_072) * 16
+    assert cap.max_concurrency == pytest.approx(cap.kv_cache_tokens / 8192)
+    assert cap.starts and cap.outside_fits
+    # A longer max_model_len than the pool holds: vLLM refuses to start.
+    long = w.replace(max_model_len=cap.kv_cache_tokens + 16)
+    assert not capacity(long, LLAMA8, estimate_memory(long, LLAMA8), H100).starts
+    # Claiming 0.99 of the card leaves no room for the CUDA context and graphs.
+    greedy = w.replace(gpu_memory_utilization=0.99)
+    assert not capacity(greedy, LLAMA8, estimate_memory(greedy, LLAMA8), H100).outside_fits
+
+
+def test_vllm_profile_run_grows_with_batched_tokens_and_its_overhead_is_in_the_share() -> None:
+    small = estimate_memory(MemoryWorkload(engine="vllm", max_num_batched_tokens=2048), LLAMA8)
+    large = estimate_memory(MemoryWorkload(engine="vllm", max_num_batched_tokens=16384), LLAMA8)
+    assert large.activations > 4 * small.activations
+    assert small.overhead_parts()["cuda_context"] == 0  # created before vLLM's snapshot
+    assert small.overhead_parts()["non_torch"] == small.overhead
+    assert small.detail()["outside_share_cuda_context"] == CUDA_CONTEXT_BYTES
+
+
+# -- llama.cpp ---------------------------------------------------------------------------------
+
+
+def test_llama_cpp_options() -> None:
+    base = MemoryWorkload(engine="llama.cpp", precision="gguf-q4_k_m", context_length=32_768)
+    fa = estimate_memory(base, LLAMA8)
+    no_fa = estimate_memory(base.replace(flash_attention=False), LLAMA8)
+    # Without flash attention: n_ubatch x n_ctx x heads fp32 scores (2 GiB) and an fp32 mask.
+    assert no_fa.activations - fa.activations >= 512 * 32_768 * 32 * 4
+    smaller = estimate_memory(base.replace(flash_attention=False, n_ubatch=128), LLAMA8)
+    assert smaller.activations < no_fa.activations / 3
+    # Parallel slots each hold the context.
+    two = estimate_memory(base.replace(parallel=2), LLAMA8)
+    assert two.kv_cache == 2 * fa.kv_cache
+    # Half the layers on the GPU: half the repeating weights and cache; the rest is host RAM.
+    half = estimate_memory(base.replace(gpu_layers=16), LLAMA8)
+    assert half.kv_cache == fa.kv_cache // 2
+    assert half.weights < fa.weights / 2
+    assert half.host_bytes + half.weights + half.kv_cache == pytest.approx(
+        fa.host_bytes + fa.weights + fa.kv_cache, rel=1e-6
+    )
+
+
+# -- training details --------------------------------------------------------------------------
+
+
+def test_eager_attention_materialises_the_scores() -> None:
+    sdpa = estimate_memory(MemoryWorkload(context_length=16_384), LLAMA8)
+    eager = estimate_memory(MemoryWorkload(context_length=16_384, attention="eager"), LLAMA8)
+    assert eager.detail()["attention_scores"] == 6 * 32 * 16_384**2
+    assert eager.total_bytes > sdpa.total_bytes + 50e9
+    lora = MemoryWorkload(mode="lora", context_length=4096)
+    assert estimate_memory(lora.replace(attention="eager"), LLAMA8).activations > estimate_memory(
+        lora, LLAMA8
+    ).activations + 32 * 6 * 32 * 4096**2 * 0.9
+
+
+def test_autocast_and_bf16_adapters_save_the_inputs_once_in_bf16() -> None:
+    lora = MemoryWorkload(mode="lora", context_length=4096)
+    fp32 = estimate_memory(lora, LLAMA8)
+    autocast = estimate_memory(lora.replace(autocast=True), LLAMA8)
+    bf16 = estimate_memory(lora.replace(adapter_precision="bf16"), LLAMA8)
+    assert autocast.activations < fp32.activations
+    assert bf16.activations == autocast.activations
+    assert bf16.detail()["adapters"] * 2 == fp32.detail()["adapters"]
+
+
+def test_paged_optimizers_have_no_step_buffers() -> None:
+    base = MemoryWorkload(mode="full-finetune", precision="bf16", context_length=512)
+    p = 1_235_814_400
+    small = arch("llama-3.2-1b")
+    paged = estimate_memory(base.replace(optimizer="paged-adamw"), small)
+    assert paged.detail()["optimizer_states"] == 8 * p  # bitsandbytes' 32-bit states
+    assert "optimizer_step_buffers" not in paged.detail()
+    paged8 = estimate_memory(base.replace(optimizer="paged-adamw-8bit"), small)
+    assert paged8.optimizer == estimate_memory(base.replace(optimizer="adamw-8bit"), small).optimizer
+
+
+def test_gptq_int8_layout_and_new_gguf_types() -> None:
+    assert bits_per_weight("gptq-int8") == 8 + (16 + 8) / 128  # int8 + fp16 scale + 8-bit zero per 128
+    assert bits_per_weight("gguf-q4_k_s") == 4.6672  # llama.cpp's Llama-3.1-8B table
+    assert bits_per_weight("gguf-q5_k_s") == 5.5704
+    assert bits_per_weight("gguf-iq4_xs") == 4.4597
+
+
+def test_overhead_parts_add_up_for_every_engine() -> None:
+    for w in (
+        MemoryWorkload(context_length=4096),
+        MemoryWorkload(mode="lora", context_length=2048, gpu_count=2),
+        MemoryWorkload(engine="vllm", gpu_count=2),
+        MemoryWorkload(engine="llama.cpp", precision="gguf-q8_0"),
+    ):
+        est = estimate_memory(w, LLAMA8)
+        parts = est.overhead_parts()
+        assert list(parts)[:4] == ["cuda_context", "workspace", "allocator_reserve", "multi_gpu_communication"]
+        assert sum(parts.values()) == est.overhead
+
+
+# -- workloads that cannot run -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [
+        ({"mode": "qlora", "precision": "bf16"}, "precision"),
+        ({"mode": "qlora", "precision": "gptq-int8"}, "precision"),
+        ({"engine": "llama.cpp", "precision": "awq-int4"}, "precision"),
+        ({"mode": "lora", "precision": "gguf-q4_k_m"}, "precision"),
+        ({"mode": "full-finetune", "engine": "vllm"}, "engine"),
+        ({"parallelism": "zero-3", "gpu_count": 2}, "parallelism"),
+        ({"mode": "full-finetune", "precision": "mixed", "offload": "optimizer"}, "offload"),
+        ({"mode": "full-finetune", "precision": "mixed", "parallelism": "zero-2", "offload": "parameters"}, "offload"),
+    ],
+)
+def test_impossible_workloads_name_the_setting_to_blame(kwargs: dict[str, Any], key: str) -> None:
+    from selectcheck.compute.memory import ImpossibleWorkload
+
+    with pytest.raises(ImpossibleWorkload) as raised:
+        MemoryWorkload(**kwargs)
+    assert raised.value.key == key
+
+
+def test_tensor_parallel_must_split_the_heads_and_pipelines_need_layers() -> None:
+    from selectcheck.compute.memory import ImpossibleWorkload
+    from selectcheck.compute.memory.feasibility import pipeline_problem, tensor_parallel_problem
+
+    assert tensor_parallel_problem(28, 4, 3) == "28 attention heads cannot be split evenly over 3 GPUs"
+    assert tensor_parallel_problem(28, 4, 2) is None
+    assert tensor_parallel_problem(32, 8, 16) is None  # each KV head on two GPUs
+    assert tensor_parallel_problem(36, 6, 4) == "6 KV heads cannot be split evenly over 4 GPUs"
+    assert tensor_parallel_problem(40, 8, 20) == "8 KV heads cannot be replicated evenly over 20 GPUs"
+    assert tensor_parallel_problem(64, 8, 16) is None
+    assert pipeline_problem(28, 32) is not None and pipeline_problem(28, 28) is None
+    qwen7 = arch("qwen2.5-7b")
+    with pytest.raises(ImpossibleWorkload, match="28 attention heads"):
+        estimate_memory(MemoryWorkload(engine="vllm", gpu_count=3), qwen7)
+    # llama.cpp splits whole layers: no head constraint.
+    assert estimate_memory(MemoryWorkload(engine="llama.cpp", precision="gguf-q8_0", gpu_count=3), qwen7)
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "bf16", "fp8", "capability", "code"),
+    [
+        ("vllm", "bf16", False, False, (7, 5), "bf16-capability"),  # T4: vLLM refuses bf16
+        ("vllm", "fp16", False, False, (7, 5), None),
+        ("transformers", "bf16", False, False, (7, 0), None),  # slow, but it runs
+        ("vllm", "fp8", False, False, (7, 0), "fp8-capability"),  # V100: no FP8 Marlin
+        ("vllm", "fp8", False, False, (7, 5), None),  # T4: weight-only FP8 Marlin
+        ("vllm", "fp8", False, False, (8, 0), None),  # A100: weight-only FP8 Marlin
+        ("transformers", "fp8", False, False, (8, 0), "fp8-dequantised"),  # A100: dequantised to bf16
+        ("transformers", "fp8", True, True, (8, 9), None),  # L4
+        ("transformers", "fp8", True, None, None, None),  # unknown: no claim
+        ("llama.cpp", "gguf-q8_0", False, False, (7, 0), None),
+    ],
+)
+def test_precisions_the_card_cannot_compute_in(
+    engine: str, precision: str, bf16: bool, fp8: bool | None, capability: tuple[int, int] | None, code: str | None
+) -> None:
+    from selectcheck.compute.memory.feasibility import capability_impossibilities
+
+    problems = capability_impossibilities(
+        engine=engine, precision=precision, gpu="GPU", bf16=bf16, fp8=fp8, capability=capability
+    )
+    assert [p.code for p in problems] == ([code] if code else [])
+    assert all(p.key == "precision" for p in problems)

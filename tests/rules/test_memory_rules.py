@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 import yaml
 
-from selectcheck.analysis.candidates import memory_workload, with_article
+from selectcheck.analysis.candidates import memory_workload
 from selectcheck.analysis.context import ProjectIndex, RecordContext, RunOptions
 from selectcheck.catalog import Catalog
 from selectcheck.compute.memory import estimate_memory, workload_budget_bytes
 from selectcheck.loader import load_bytes
 from selectcheck.model.policy import Policy
 from selectcheck.model.record import Record
+from selectcheck.rules.memory_advice import with_article
 from selectcheck.rules.registry import Finding, all_rules
 from selectcheck.schema_check import check_schema
 from tests.conftest import invoke
@@ -211,11 +212,40 @@ def test_sc101_parameters_only_says_what_is_approximated(catalog: Catalog) -> No
     assert "KV cache and activations approximated from the parameter count" in finding.message
 
 
-def test_sc101_reports_settings_the_estimator_refuses(catalog: Catalog) -> None:
+def test_impossible_settings_are_sc107s_not_sc101s(catalog: Catalog) -> None:
+    # Training under vLLM has no memory to estimate: SC107 says why, at the engine; SC101 is
+    # silent (it used to report "memory cannot be estimated" here).
     data = _record([_serving(mode="lora", engine="vllm")])
-    [finding] = _run("SC101", _context(data, catalog))
+    ctx = _context(data, catalog)
+    assert _run("SC101", ctx) == []
+    [finding] = _run("SC107", ctx)
     assert finding.pointer == "/workloads/0/engine"
-    assert "memory cannot be estimated: vllm is an inference engine" in finding.message
+    assert finding.message == "workload 'serving' cannot run: vllm is an inference engine; it cannot run lora"
+    assert "engine: transformers" in finding.help
+
+
+def test_sc107_precisions_the_catalog_card_cannot_compute_in(catalog: Catalog) -> None:
+    """The GPU catalog's bf16/fp8/compute_capability decide: vLLM refuses bf16 on T4 and V100,
+    transformers dequantises fp8 on an A100, vLLM runs fp8 weight-only there."""
+    cases = {
+        ("vllm", "bf16", "T4"): "vLLM refuses bf16 on T4 (compute capability 7.5; bf16 from 8.0)",
+        ("vllm", "bf16", "V100-32GB"): "vLLM refuses bf16 on V100-32GB (compute capability 7.0; bf16 from 8.0)",
+        ("vllm", "fp16", "V100-32GB"): None,
+        ("vllm", "fp8", "A100-80GB"): None,
+        ("vllm", "fp8", "V100-32GB"): "vLLM cannot run fp8 weights on V100-32GB",
+        ("transformers", "fp8", "A100-80GB"): "A100-80GB has no FP8 tensor cores",
+        ("transformers", "fp8", "L4"): None,
+        ("transformers", "bf16", "T4"): None,
+    }
+    for (engine, precision, gpu), expected in cases.items():
+        ctx = _context(_record([_serving(engine=engine, precision=precision, hardware={"gpu": gpu})]), catalog)
+        findings = _run("SC107", ctx)
+        if expected is None:
+            assert findings == [], (engine, precision, gpu)
+        else:
+            [finding] = findings
+            assert finding.pointer == "/workloads/0/precision"
+            assert expected in finding.message, finding.message
 
 
 def test_sc101_absurd_sizes_are_refused_by_the_schema_and_the_largest_allowed_are_findings(
@@ -415,3 +445,44 @@ def test_markdown_report_draws_the_memory_chart(tmp_path: Path) -> None:
     assert "| serving | meta-llama/Llama-3.1-8B-Instruct | L4 |" in result.stdout
     assert "❌ exceeds" in result.stdout and "✅ fits" in result.stdout
     assert result.stdout.count("xychart-beta") == 2
+
+
+def test_sc101_says_when_vllm_would_refuse_to_start(catalog: Catalog) -> None:
+    # The workload's own 4,096 × 4 tokens fit the pool, but one request of max_model_len does
+    # not: vLLM refuses to start ("larger than the maximum number of tokens … in KV cache").
+    workload = _serving(engine="vllm", hardware={"gpu": "L4"}, max_model_len=131072, batch_size=2)
+    data = _record([workload], chosen=LLAMA8, candidates=_llama())
+    [finding] = _run("SC101", _context(data, catalog))
+    assert finding.pointer == "/workloads/0/max_model_len"
+    assert re.search(r"vLLM would refuse to start: the KV cache pool .* holds [\d,]+ tokens", finding.message)
+    assert "less than one request of max_model_len 131,072" in finding.message
+    tokens = int(re.search(r"holds ([\d,]+) tokens", finding.message).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert f"Lower max_model_len to at most {tokens:,}" in finding.help
+    # What the help says is enough: SC101 is silent at that length.
+    workload["max_model_len"] = tokens
+    assert _run("SC101", _context(_record([workload], chosen=LLAMA8, candidates=_llama()), catalog)) == []
+
+
+def test_sc101_says_when_the_share_leaves_no_room_for_cuda_graphs(catalog: Catalog) -> None:
+    workload = _serving(engine="vllm", hardware={"gpu": "H100-80GB"}, gpu_memory_utilization=0.995)
+    [finding] = _run("SC101", _context(_record([workload]), catalog))
+    assert finding.pointer == "/workloads/0/gpu_memory_utilization"
+    assert "outside vLLM's share, but the CUDA context and CUDA graphs need about 1.4 GB" in finding.message
+    assert finding.help == "Lower gpu_memory_utilization to at most 0.98."
+
+
+def test_sc101_training_on_several_gpus_is_data_parallel_unless_the_record_says(catalog: Catalog) -> None:
+    workload = _serving(
+        name="fine-tune",
+        mode="full-finetune",
+        precision="mixed",
+        hardware={"gpu": "A100-80GB", "count": 8},
+        context_length=2048,
+        batch_size=1,
+        gradient_checkpointing=True,
+    )
+    # HF Trainer / torchrun on 8 GPUs: every GPU holds all of a 7B model's states.
+    [finding] = _run("SC101", _context(_record([workload]), catalog))
+    assert "exceeds the 81.6 GB usable on each of 8 × A100-80GB" in finding.message
+    workload["parallelism"] = "zero-3"
+    assert _run("SC101", _context(_record([workload]), catalog)) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.compute.architecture import (
@@ -20,14 +20,16 @@ from selectcheck.compute.architecture import (
 )
 from selectcheck.compute.memory import (
     VLLM_GPU_MEMORY_UTILIZATION,
+    ImpossibleWorkload,
     MemoryEstimate,
     MemoryWorkload,
     MemoryWorkloadError,
     estimate_memory,
-    suggest_fix,
-    usable_bytes,
+    proxy_architecture,
     workload_budget_bytes,
 )
+from selectcheck.compute.memory.vllm import VllmCapacity
+from selectcheck.compute.memory.vllm import capacity as vllm_capacity
 
 if TYPE_CHECKING:
     from selectcheck.catalog.gpus import GpuEntry
@@ -159,18 +161,35 @@ def max_context(ctx: RecordContext, index: int) -> tuple[int, str] | None:
 
 
 def memory_workload(workload: Workload) -> MemoryWorkload:
-    training = workload.mode != "inference"
+    """The estimator's workload for a record's: the keys the record gives, the estimator's
+    defaults for the rest."""
+    given: dict[str, Any] = {
+        "kv_cache_precision": workload.kv_cache_precision,
+        "parallelism": workload.parallelism,
+        "offload": workload.offload,
+        "optimizer": workload.optimizer if workload.mode != "inference" else None,
+        "lora_rank": workload.lora_rank,
+        "adapter_precision": workload.adapter_precision,
+        "autocast": workload.autocast,
+        "attention": workload.attention,
+        "gpu_memory_utilization": workload.gpu_memory_utilization,
+        "max_model_len": workload.max_model_len,
+        "max_num_seqs": workload.max_num_seqs,
+        "max_num_batched_tokens": workload.max_num_batched_tokens,
+        "flash_attention": workload.flash_attention,
+        "n_ubatch": workload.n_ubatch,
+        "parallel": workload.parallel,
+        "gpu_layers": workload.gpu_layers,
+    }
     return MemoryWorkload(
         mode=workload.mode,
         precision=workload.precision,
         context_length=workload.context_length,
         batch_size=workload.batch_size,
-        kv_cache_precision=workload.kv_cache_precision,
         gradient_checkpointing=workload.gradient_checkpointing,
-        optimizer=(workload.optimizer or "adamw") if training else "adamw",
-        lora_rank=workload.lora_rank or 16,
         engine=workload.engine,
         gpu_count=workload.hardware.count,
+        **{key: value for key, value in given.items() if value is not None},
     )
 
 
@@ -199,14 +218,18 @@ class WorkloadFit:
 
     estimate: MemoryEstimate | None
     card: Card | None
-    budget_bytes: int | None  # usable bytes per GPU (vLLM: no more than its 0.9 share)
+    budget_bytes: int | None  # usable bytes per GPU (vLLM: no more than its share)
     warn_bytes: int | None  # above this the fit is tight
     error: str | None = None  # the estimator refused the workload
+    impossible: bool = False  # the refusal is a workload that cannot run at all (SC107)
+    vllm: VllmCapacity | None = None  # vLLM's KV cache pool on the card
 
     @property
     def fits(self) -> bool | None:
         if self.estimate is None or self.budget_bytes is None:
             return None
+        if self.vllm is not None and not (self.vllm.starts and self.vllm.outside_fits):
+            return False
         return self.estimate.total_bytes <= self.budget_bytes
 
     @property
@@ -230,12 +253,20 @@ def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> Workl
     budget = warn = None
     if card is not None:
         vram = ctx.policy.vram
-        budget = workload_budget_bytes(card.total_bytes, vram.headroom, workload.engine)
-        warn = min(budget, workload_budget_bytes(card.total_bytes, vram.warn_headroom, workload.engine))
+        share = workload.gpu_memory_utilization or VLLM_GPU_MEMORY_UTILIZATION
+        budget = workload_budget_bytes(card.total_bytes, vram.headroom, workload.engine, share)
+        warn = min(budget, workload_budget_bytes(card.total_bytes, vram.warn_headroom, workload.engine, share))
     if resolved.architecture is None and resolved.parameters is None:
         return WorkloadFit(None, card, budget, warn)
     try:
-        estimate = _estimate(memory_workload(workload), resolved.architecture, resolved.parameters)
+        memory = memory_workload(workload)
+        estimate = remembered_estimate(memory, resolved.architecture, resolved.parameters)
+        vllm = None
+        if card is not None and memory.engine == "vllm":
+            arch = resolved.architecture or proxy_architecture(estimate.parameters)
+            vllm = vllm_capacity(memory, arch, estimate, card.total_bytes)
+    except ImpossibleWorkload as exc:
+        return WorkloadFit(None, card, budget, warn, str(exc), impossible=True)
     except (MemoryWorkloadError, ArchitectureError, ValueError) as exc:
         return WorkloadFit(None, card, budget, warn, str(exc))
     except ArithmeticError:
@@ -245,13 +276,15 @@ def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> Workl
             resolved.source, "the model's sizes"
         )
         return WorkloadFit(None, card, budget, warn, f"the sizes in {where} are too large to estimate")
-    return WorkloadFit(estimate, card, budget, warn)
+    return WorkloadFit(estimate, card, budget, warn, vllm=vllm)
 
 
 _ESTIMATES: dict[tuple[object, ...], MemoryEstimate] = {}
 
 
-def _estimate(workload: MemoryWorkload, architecture: Architecture | None, parameters: int | None) -> MemoryEstimate:
+def remembered_estimate(
+    workload: MemoryWorkload, architecture: Architecture | None, parameters: int | None
+) -> MemoryEstimate:
     """`estimate_memory`, remembered per process: it is a pure function of frozen inputs,
     and a repository's records repeat the same models on the same few setups."""
     key = (workload, architecture, parameters)
@@ -279,33 +312,7 @@ def fits_all_workloads(ctx: RecordContext, candidate: Candidate) -> bool | None:
     return True
 
 
-# -- memory findings: shared by SC101/SC102/SC103, `estimate` and the markdown report -----
-
-PART_LABELS = {
-    "weights": "the weights",
-    "kv_cache": "the KV cache",
-    "activations": "the activations",
-    "gradients": "the gradients",
-    "optimizer": "the optimizer state",
-    "overhead": "the runtime overhead",
-}
-_PLURAL_PARTS = ("weights", "activations", "gradients")
-# Precisions that need bf16 tensor cores; a bigger card without them is no fix.
-_BF16_PRECISIONS = ("bf16", "mixed")
-# More GPUs of the same card are tried up to one node's worth.
-MAX_GPUS_PER_NODE = 8
-
-
-def format_gb(value: int | float) -> str:
-    """Decimal GB with one decimal, as vendors market cards (`24.2 GB`)."""
-    return f"{value / GB:.1f} GB"
-
-
-def largest_part(estimate: MemoryEstimate) -> tuple[str, int]:
-    """The name and size of the biggest part (ties: the first in report order)."""
-    parts = estimate.parts()
-    name = max(parts, key=lambda key: parts[key])
-    return name, parts[name]
+# -- the memory of the chosen model, shared by SC101/SC102, SC207 and the markdown report ------
 
 
 def hardware_label(workload: Workload, card: Card | None) -> str:
@@ -315,150 +322,12 @@ def hardware_label(workload: Workload, card: Card | None) -> str:
     return f"{count} × {label}" if count > 1 else label
 
 
-def budget_phrase(ctx: RecordContext, workload: Workload, card: Card, budget: int) -> str:
-    """`22.9 GB usable on L4 (24.2 GB × 0.95)`, or the vLLM share where that is smaller."""
-    where = f"each of {workload.hardware.count} × {card.label}" if workload.hardware.count > 1 else card.label
-    factor = 1 - ctx.policy.vram.headroom
-    if workload.engine == "vllm" and budget < usable_bytes(card.total_bytes, ctx.policy.vram.headroom):
-        factor = VLLM_GPU_MEMORY_UTILIZATION
-        return (
-            f"{format_gb(budget)} that vLLM claims on {where} "
-            f"({format_gb(card.total_bytes)} × {factor:.2f} gpu_memory_utilization)"
-        )
-    return f"{format_gb(budget)} usable on {where} ({format_gb(card.total_bytes)} × {factor:.2f})"
-
-
-def largest_part_phrase(estimate: MemoryEstimate) -> str:
-    """`the KV cache is the largest part (12.1 GB)`."""
-    name, size = largest_part(estimate)
-    verb = "are" if name in _PLURAL_PARTS else "is"
-    return f"{PART_LABELS[name]} {verb} the largest part ({format_gb(size)})"
-
-
-def with_article(gpu_id: str) -> str:
-    """`an L4`, `an H100-80GB`, `a T4`: the article goes by how the first letter is spoken."""
-    return f"an {gpu_id}" if gpu_id[:1].upper() in "AEFHILMNORSX" else f"a {gpu_id}"
-
-
-def approximation_note(estimate: MemoryEstimate) -> str:
-    """` (KV cache and activations approximated from the parameter count)` or ``."""
-    if not estimate.approximated:
-        return ""
-    names = [PART_LABELS[name].removeprefix("the ") for name in estimate.approximated]
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f" ({joined} approximated from the parameter count: the architecture is unknown)"
-
-
-def vllm_kv_note(workload: Workload, estimate: MemoryEstimate, budget: int) -> str:
-    """For vLLM: how many tokens of KV cache the share leaves room for, against the need."""
-    if workload.engine != "vllm" or estimate.kv_cache <= 0:
-        return ""
-    tokens = workload.context_length * workload.batch_size
-    per_token = estimate.kv_cache / tokens
-    room = max(0, budget - (estimate.total_bytes - estimate.kv_cache))
-    available = int(room // per_token)
-    return (
-        f"; after weights and workspace its share holds the KV cache of {available:,} tokens, "
-        f"the workload needs {tokens:,} ({workload.context_length:,} × {workload.batch_size})"
-    )
-
-
 def chosen_fits(ctx: RecordContext) -> list[tuple[int, WorkloadFit]]:
     """The chosen model's fit on every workload (empty when it is not a candidate)."""
     index = chosen_index(ctx)
     if index is None:
         return []
     return [(w, workload_fit(ctx, index, w)) for w in range(len(ctx.record.workloads))]
-
-
-def _catalog_cards(ctx: RecordContext) -> list[GpuEntry]:
-    return sorted(ctx.catalog.gpus, key=lambda gpu: (gpu.total_bytes(), gpu.id))
-
-
-def bigger_gpu(
-    ctx: RecordContext, workload: Workload, estimate: MemoryEstimate, card: Card, headroom: float
-) -> tuple[str, int] | None:
-    """The smallest catalog card, larger than ``card``, on which the unchanged workload fits
-    at ``headroom`` (same GPU count): ``(id, budget bytes)``."""
-    for gpu in _catalog_cards(ctx):
-        total = gpu.total_bytes()
-        if total <= card.total_bytes or (card.gpu is not None and gpu.id == card.gpu.id):
-            continue
-        if workload.precision in _BF16_PRECISIONS and not gpu.bf16:
-            continue
-        budget = workload_budget_bytes(total, headroom, workload.engine)
-        if estimate.total_bytes <= budget:
-            return gpu.id, budget
-    return None
-
-
-def more_gpus(ctx: RecordContext, candidate_index: int, workload: Workload, budget: int) -> tuple[int, int] | None:
-    """The fewest GPUs of the same card (tensor parallel / sharded training) on which the
-    workload fits the same per-GPU ``budget``: ``(count, per-GPU bytes)``."""
-    resolved = resolve_architecture(ctx, candidate_index)
-    base = memory_workload(workload)
-    count = base.gpu_count * 2
-    while count <= max(MAX_GPUS_PER_NODE, base.gpu_count):
-        try:
-            total = estimate_memory(base.replace(gpu_count=count), resolved.architecture, resolved.parameters)
-        except (MemoryWorkloadError, ArchitectureError, ValueError, ArithmeticError):
-            return None
-        if total.total_bytes <= budget:
-            return count, total.total_bytes
-        count *= 2
-    return None
-
-
-def fix_help(
-    ctx: RecordContext,
-    candidate_index: int,
-    workload_index: int,
-    budget: int,
-    headroom: float,
-    *,
-    goal: str = "the budget",
-) -> str:
-    """The cheapest change the estimator confirms fits ``budget`` (one sentence), then a
-    bigger catalog card or more GPUs of the same card as the alternative."""
-    workload = ctx.record.workloads[workload_index]
-    fit = workload_fit(ctx, candidate_index, workload_index)
-    estimate, card = fit.estimate, fit.card
-    if estimate is None or card is None:
-        return ""
-    resolved = resolve_architecture(ctx, candidate_index)
-    sentences: list[str] = []
-    try:
-        fix = suggest_fix(
-            memory_workload(workload), budget, resolved.architecture, resolved.parameters, gpus=(), headroom=headroom
-        )
-    except (MemoryWorkloadError, ArchitectureError, ValueError, ArithmeticError):
-        fix = None
-    if fix is not None:
-        sentences.append(fix.message)
-    alternative = bigger_gpu(ctx, workload, estimate, card, headroom)
-    count = workload.hardware.count
-    if alternative is not None:
-        gpu_id, gpu_budget = alternative
-        where = f"{count} × {gpu_id}" if count > 1 else with_article(gpu_id)
-        lead = "Or keep the workload as it is on" if sentences else "Use"
-        sentences.append(
-            f"{lead} {where}: {format_gb(estimate.total_bytes)} per GPU is within its {format_gb(gpu_budget)} budget."
-        )
-    else:
-        spread = more_gpus(ctx, candidate_index, workload, budget)
-        if spread is not None:
-            gpus, per_gpu = spread
-            lead = "Or split it over" if sentences else "Split it over"
-            sentences.append(
-                f"{lead} {gpus} × {card.label} (tensor parallel / sharded): about "
-                f"{format_gb(per_gpu)} per GPU, within {goal}."
-            )
-    if not sentences:
-        return (
-            f"No single change the estimator knows brings it within {goal}: combine a shorter "
-            "context, a smaller batch and quantised weights, or choose a smaller model."
-        )
-    return " ".join(sentences)
 
 
 def record_workload_memory(ctx: RecordContext) -> list[WorkloadMemory]:

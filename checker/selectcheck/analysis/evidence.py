@@ -38,6 +38,7 @@ from selectcheck.compute import noise
 from selectcheck.compute.aliases import AliasIndex, normalize_id
 
 if TYPE_CHECKING:
+    from selectcheck.analysis.sources import FileEvidence
     from selectcheck.catalog.benchmarks import BenchmarkEntry
     from selectcheck.compute.paired import PairedVerdict
     from selectcheck.model.policy import TaskPolicy
@@ -75,7 +76,7 @@ __all__ = [
 
 OWN_EVALUATION_LABEL = "own-evaluation"
 
-Outcome = Literal["significant", "noise", "invalid", "contradicted", "missing"]
+Outcome = Literal["significant", "noise", "invalid", "contradicted", "missing", "incomparable"]
 
 COUNT_METHODS: tuple[noise.Method, ...] = ("normal", "boschloo", "fisher", "mcnemar")
 """Verdicts that come from item counts, so more items would change them (`needed_n`)."""
@@ -489,6 +490,15 @@ def _judge_claims(ctx: RecordContext) -> list[Claim]:
     return result
 
 
+def _file_setting(evidence: FileEvidence | None) -> str | None:
+    return evidence.setting if evidence is not None else None
+
+
+def _setting_key(setting: str | None) -> str:
+    """Settings that differ only in case, spaces and separators are the same setting."""
+    return re.sub(r"[\s_\-,;()]+", "", (setting or "").lower())
+
+
 def _noise_help(verdict: noise.GapVerdict, needed: int | None, paired: bool) -> str:
     if verdict.method == "none":
         return (
@@ -560,8 +570,17 @@ def _benchmark_claim(
                 f"Cite {model}'s {name} score (with its source), or drop the claim.",
             )
     assert a is not None and b is not None
-    from selectcheck.analysis.sources import provenance
+    from selectcheck.analysis.sources import provenance, resolve_score
 
+    settings = [cited.score.setting or _file_setting(resolve_score(ctx, cited).evidence) for cited in (a, b)]
+    if all(settings) and _setting_key(settings[0]) != _setting_key(settings[1]):
+        return make(
+            "incomparable",
+            f"{claim}, but the two {name} scores were measured differently: {settings[0]!r} for {chosen}, "
+            f"{settings[1]!r} for {other}",
+            "Compare scores measured the same way (the same shots and metric, e.g. both 0-shot pass@1): "
+            "cite matching sources, or run both models yourself, or drop the claim.",
+        )
     origin = provenance(ctx, a, b)
     verdict, problem = compare(ctx, a, b, reason.paired_correlation)
     gap = verdict.gap if verdict is not None else a.value - b.value

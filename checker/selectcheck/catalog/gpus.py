@@ -16,6 +16,7 @@ such fact.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -58,6 +59,13 @@ class GpuEntry(CatalogModel):
             "Other names that resolve to this GPU (`a100 80gb`, `NVIDIA H100 80GB HBM3`, the "
             "NVML device name). Matching is case-insensitive and treats spaces, underscores "
             "and dashes alike."
+        ),
+    )
+    family: _Ids = Field(
+        default=(),
+        description=(
+            "Names shared with the other memory sizes of the same card (`A100` for the 40 GB and "
+            "80 GB models). A record that names only the family is ambiguous: SC104 lists the cards."
         ),
     )
     name: str = Field(min_length=1, description="Display name, e.g. `NVIDIA A100 80GB`.")
@@ -180,8 +188,20 @@ class GpuCatalogFile(CatalogModel):
                 owner = seen.setdefault(key, gpu.id)
                 if owner != gpu.id:
                     raise ValueError(f"GPU name {name!r} is used by both {owner} and {gpu.id}")
+        for gpu in self.gpus:
+            for name in gpu.family:
+                if normalize_id(name) in seen:
+                    owner = seen[normalize_id(name)]
+                    raise ValueError(f"family name {name!r} of {gpu.id} is also the id or alias of {owner}")
         return self
 
     def index(self) -> AliasIndex[GpuEntry]:
         return AliasIndex(self.gpus)
+
+
+def family_members(gpus: Iterable[GpuEntry], name: str) -> tuple[GpuEntry, ...]:
+    """The cards a family name such as `A100` stands for, smallest memory first."""
+    key = normalize_id(name)
+    members = [gpu for gpu in gpus if any(normalize_id(f) == key for f in gpu.family)]
+    return tuple(sorted(members, key=lambda gpu: gpu.total_bytes()))
 

@@ -158,7 +158,9 @@ class ModelEntry(CatalogModel):
 
     def architecture(self) -> Architecture:
         """The :class:`Architecture` for the memory estimate."""
-        return architecture_from_hf_config(self.config.model_dump(exclude_none=True))
+        # exclude_unset, not exclude_none: `sliding_window: null` (Mistral v0.3) must reach the
+        # reader, or it falls back to the family default window.
+        return architecture_from_hf_config(self.config.model_dump(exclude_unset=True))
 
     def parameter_count(self) -> int:
         """Parameters computed from the architecture (all experts)."""

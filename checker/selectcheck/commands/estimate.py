@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
     from selectcheck.compute.architecture import Architecture
     from selectcheck.compute.memory import MemoryEstimate, MemoryWorkload
+    from selectcheck.compute.memory.vllm import VllmCapacity
 
 GB = 1_000_000_000
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -38,18 +39,31 @@ PRECISIONS = (
     "int4",
     "nf4",
     "gptq-int4",
+    "gptq-int8",
     "awq-int4",
+    "gguf-f16",
     "gguf-q8_0",
     "gguf-q6_k",
     "gguf-q5_k_m",
+    "gguf-q5_k_s",
     "gguf-q4_k_m",
+    "gguf-iq4_nl",
+    "gguf-q4_k_s",
     "gguf-q4_0",
+    "gguf-iq4_xs",
+    "gguf-q3_k_l",
     "gguf-q3_k_m",
+    "gguf-q3_k_s",
     "gguf-q2_k",
 )
 KV_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "q8_0", "q4_0")
 ENGINES = ("transformers", "vllm", "llama.cpp")
-OPTIMIZERS = ("adamw", "adamw-8bit", "sgd")
+OPTIMIZERS = ("adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd")
+PARALLELISMS = ("tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3")
+TRAINING_PARALLELISMS = ("ddp", "zero-1", "zero-2", "zero-3", "fsdp", "tensor", "pipeline")
+OFFLOADS = ("optimizer", "parameters")
+ATTENTIONS = ("sdpa", "flash", "eager")
+ADAPTER_PRECISIONS = ("fp32", "bf16")
 
 _COUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
 _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
@@ -97,21 +111,58 @@ class _UsageError(Exception):
 )
 @click.option("--parameters", type=ParameterCount(), help="Total parameter count (all experts), e.g. 8.03e9 or 8B.")
 @click.option("--mode", type=click.Choice(MODES), default="inference", show_default=True)
-@click.option("--precision", type=click.Choice(PRECISIONS), default="bf16", show_default=True, help="Weights.")
+@click.option(
+    "--precision",
+    type=click.Choice(PRECISIONS),
+    help="Weights [default: nf4 for qlora, else bf16].",
+)
 @click.option(
     "--kv-cache-precision",
     type=click.Choice(KV_PRECISIONS),
-    help="KV cache [default: bf16; fp16 for fp16 weights].",
+    help="KV cache [default: bf16; fp16 for fp16 weights and under llama.cpp].",
 )
 @click.option("--context", type=click.IntRange(min=1), default=4096, show_default=True, help="Tokens per sequence.")
-@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Sequences at once.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Sequences at once, per GPU.")
 @click.option("--engine", type=click.Choice(ENGINES), default="transformers", show_default=True)
-@click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=False, show_default=True)
+@click.option(
+    "--gradient-checkpointing/--no-gradient-checkpointing",
+    default=None,
+    help="Training [default: on for qlora, else off].",
+)
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adamw", show_default=True, help="Training.")
 @click.option("--lora-rank", type=click.IntRange(1, 4096), default=16, show_default=True, help="lora/qlora.")
+@click.option(
+    "--adapter-precision", type=click.Choice(ADAPTER_PRECISIONS), default="fp32", show_default=True, help="lora/qlora."
+)
+@click.option(
+    "--autocast/--no-autocast", default=False, show_default=True, help="Training under torch.autocast (bf16=True)."
+)
+@click.option(
+    "--attention", type=click.Choice(ATTENTIONS), default="sdpa", show_default=True, help="transformers attention."
+)
 @click.option("--gpu", metavar="ID", help="A catalog GPU id, e.g. L4, A100-80GB, H100-80GB.")
 @click.option("--vram-gb", type=click.FloatRange(min=0, min_open=True), help="Memory per GPU in GB (1e9 bytes).")
-@click.option("--count", type=click.IntRange(1, 1024), default=1, show_default=True, help="GPUs (tensor parallel).")
+@click.option("--count", type=click.IntRange(1, 1024), default=1, show_default=True, help="GPUs.")
+@click.option(
+    "--parallelism",
+    type=click.Choice(PARALLELISMS),
+    help="How --count GPUs share the work [default: tensor for inference, ddp for training].",
+)
+@click.option("--offload", type=click.Choice(OFFLOADS), help="Training: keep optimizer (or parameters) in host RAM.")
+@click.option(
+    "--gpu-memory-utilization",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.9,
+    show_default=True,
+    help="vLLM.",
+)
+@click.option("--max-model-len", type=click.IntRange(min=1), help="vLLM [default: --context].")
+@click.option("--max-num-seqs", type=click.IntRange(min=1), default=256, show_default=True, help="vLLM.")
+@click.option("--max-num-batched-tokens", type=click.IntRange(min=1), default=8192, show_default=True, help="vLLM.")
+@click.option("--flash-attention/--no-flash-attention", default=True, show_default=True, help="llama.cpp (-fa).")
+@click.option("--n-ubatch", type=click.IntRange(min=1), default=512, show_default=True, help="llama.cpp (-ub).")
+@click.option("--parallel", type=click.IntRange(min=1), help="llama.cpp slots (-np) [default: --batch].")
+@click.option("--gpu-layers", type=click.IntRange(min=0), help="llama.cpp layers on the GPU (-ngl) [default: all].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
     "--policy",
@@ -123,17 +174,30 @@ def estimate(
     config_path: Path | None,
     parameters: int | None,
     mode: str,
-    precision: str,
+    precision: str | None,
     kv_cache_precision: str | None,
     context: int,
     batch: int,
     engine: str,
-    gradient_checkpointing: bool,
+    gradient_checkpointing: bool | None,
     optimizer: str,
     lora_rank: int,
+    adapter_precision: str,
+    autocast: bool,
+    attention: str,
     gpu: str | None,
     vram_gb: float | None,
     count: int,
+    parallelism: str | None,
+    offload: str | None,
+    gpu_memory_utilization: float,
+    max_model_len: int | None,
+    max_num_seqs: int,
+    max_num_batched_tokens: int,
+    flash_attention: bool,
+    n_ubatch: int,
+    parallel: int | None,
+    gpu_layers: int | None,
     fmt: str,
     policy: Path | None,
 ) -> None:
@@ -146,6 +210,8 @@ def estimate(
       selectcheck estimate mistralai/Mistral-7B-v0.3 --mode full-finetune --precision mixed --gpu A100-40GB
       selectcheck estimate --config path/to/config.json --mode qlora --gpu RTX-4090
       selectcheck estimate acme/private-13b --parameters 13B --gpu L40S --format json
+      selectcheck estimate llama-3.1-70b --mode full-finetune --precision mixed --gpu A100-80GB --count 8 \\
+          --parallelism zero-3 --offload optimizer --gradient-checkpointing
     """
     from selectcheck.catalog import catalog_for
     from selectcheck.compute.architecture import ArchitectureError
@@ -160,15 +226,28 @@ def estimate(
         card = _resolve_card(catalog, gpu, vram_gb)
         workload = MemoryWorkload(
             mode=mode,
-            precision=precision,
+            precision=precision or ("nf4" if mode == "qlora" else "bf16"),
             context_length=context,
             batch_size=batch,
             kv_cache_precision=kv_cache_precision,
-            gradient_checkpointing=gradient_checkpointing,
+            gradient_checkpointing=mode == "qlora" if gradient_checkpointing is None else gradient_checkpointing,
             optimizer=optimizer,
             lora_rank=lora_rank,
+            adapter_precision=adapter_precision,
+            autocast=autocast,
+            attention=attention,
             engine=engine,
             gpu_count=count,
+            parallelism=parallelism,
+            offload=offload,
+            gpu_memory_utilization=gpu_memory_utilization,
+            max_model_len=max_model_len,
+            max_num_seqs=max_num_seqs,
+            max_num_batched_tokens=max_num_batched_tokens,
+            flash_attention=flash_attention,
+            n_ubatch=n_ubatch,
+            parallel=parallel,
+            gpu_layers=gpu_layers,
         )
         result = estimate_memory(workload, architecture, parameters)
     except ConfigError as error:
@@ -181,15 +260,17 @@ def estimate(
         _fail("--context × --batch is too large to estimate", "Give the tokens a workload really holds.")
 
     headroom = loaded.policy.vram.headroom
-    budget = _budget(card.total_bytes, headroom, engine) if card is not None else None
-    fits = None if budget is None else result.total_bytes <= budget
+    budget = _budget(card.total_bytes, headroom, workload) if card is not None else None
+    vllm = _vllm(workload, architecture, result, card)
+    fits = _fits(result, budget, vllm)
+    strategies = _strategies(workload, architecture, parameters, card, headroom)
     if fmt == "json":
         import json
 
         resolved = workload.resolved()
         resolved["gpu"] = card.gpu_id if card is not None else gpu
         resolved["vram_gb"] = vram_gb
-        payload = {
+        payload: dict[str, Any] = {
             "model": name,
             "parameters": result.parameters,
             "workload": resolved,
@@ -198,7 +279,13 @@ def estimate(
             "per_gpu_bytes": result.per_gpu_bytes,
             "usable_bytes": budget,
             "fits": fits,
+            "overhead_parts": result.overhead_parts(),
+            "host_bytes": result.host_bytes,
         }
+        if workload.engine == "vllm":
+            payload["vllm"] = None if vllm is None else _vllm_json(vllm)
+        if strategies is not None:
+            payload["strategies"] = {key: _strategy_json(row) for key, row in strategies.items()}
         click.echo(json.dumps(payload, indent=2))
         return
     click.echo(
@@ -213,8 +300,92 @@ def estimate(
             budget=budget,
             headroom=headroom,
             max_context=max_context,
+            vllm=vllm,
+            strategies=strategies,
         )
     )
+
+
+@dataclass(frozen=True)
+class _Strategy:
+    """One multi-GPU strategy's estimate for the side-by-side table, or why it cannot run."""
+
+    workload: MemoryWorkload | None
+    estimate: MemoryEstimate | None
+    fits: bool | None
+    error: str | None = None
+
+
+def _vllm(
+    workload: MemoryWorkload, architecture: Architecture | None, result: MemoryEstimate, card: _Card | None
+) -> VllmCapacity | None:
+    if workload.engine != "vllm" or card is None:
+        return None
+    from selectcheck.compute.memory import proxy_architecture
+    from selectcheck.compute.memory.vllm import capacity
+
+    arch = architecture or proxy_architecture(result.parameters)
+    return capacity(workload, arch, result, card.total_bytes)
+
+
+def _fits(result: MemoryEstimate, budget: int | None, vllm: VllmCapacity | None) -> bool | None:
+    if budget is None:
+        return None
+    if vllm is not None and not (vllm.starts and vllm.outside_fits):
+        return False
+    return result.total_bytes <= budget
+
+
+def _vllm_json(vllm: VllmCapacity) -> dict[str, Any]:
+    return {
+        "kv_cache_tokens": vllm.kv_cache_tokens,
+        "max_concurrency": round(vllm.max_concurrency, 2),
+        "max_model_len": vllm.request_tokens,
+        "share_bytes": vllm.share_bytes,
+        "kv_pool_bytes": vllm.pool_bytes,
+        "outside_share_bytes": vllm.outside_share_bytes,
+    }
+
+
+def _strategy_json(row: _Strategy) -> dict[str, Any]:
+    if row.estimate is None or row.workload is None:
+        return {"error": row.error}
+    return {
+        "offload": row.workload.offload,
+        "per_gpu_bytes": row.estimate.total_bytes,
+        "host_bytes": row.estimate.host_bytes,
+        "fits": row.fits,
+    }
+
+
+def _strategies(
+    workload: MemoryWorkload,
+    architecture: Architecture | None,
+    parameters: int | None,
+    card: _Card | None,
+    headroom: float,
+) -> dict[str, _Strategy] | None:
+    """Per-GPU memory of every multi-GPU strategy, for a training workload on several GPUs:
+    the workload's offload where the strategy supports it, none where it does not."""
+    from selectcheck.compute.memory import ImpossibleWorkload, MemoryWorkloadError, estimate_memory
+    from selectcheck.compute.memory.feasibility import PARAMETER_OFFLOAD, SHARDED_TRAINING
+
+    if not workload.is_training or workload.gpu_count < 2:
+        return None
+    out: dict[str, _Strategy] = {}
+    for strategy in TRAINING_PARALLELISMS:
+        offload = workload.offload
+        if (offload == "parameters" and strategy not in PARAMETER_OFFLOAD) or strategy not in SHARDED_TRAINING:
+            offload = None
+        try:
+            trial = workload.replace(parallelism=strategy, offload=offload)
+            estimate = estimate_memory(trial, architecture, parameters)
+        except (ImpossibleWorkload, MemoryWorkloadError) as error:
+            out[strategy] = _Strategy(None, None, None, str(error))
+            continue
+        budget = _budget(card.total_bytes, headroom, trial) if card is not None else None
+        out[strategy] = _Strategy(trial, estimate, None if budget is None else estimate.total_bytes <= budget)
+    return out
 
 
 def _fail(message: str, help: str | None = None, location: str | None = None) -> NoReturn:
@@ -225,10 +396,10 @@ def _fail(message: str, help: str | None = None, location: str | None = None) ->
     sys.exit(EXIT_CONFIG)
 
 
-def _budget(card_bytes: int, headroom: float, engine: str) -> int:
+def _budget(card_bytes: int, headroom: float, workload: MemoryWorkload) -> int:
     from selectcheck.compute.memory import workload_budget_bytes
 
-    return workload_budget_bytes(card_bytes, headroom, engine)
+    return workload_budget_bytes(card_bytes, headroom, workload.engine, workload.gpu_memory_utilization)
 
 
 def _resolve_model(
@@ -301,19 +472,45 @@ def _gb(value: int | float) -> str:
 
 
 def _settings(workload: MemoryWorkload) -> str:
-    weights = workload.base_precision
+    weights = workload.precision
     parts = [workload.mode, f"{weights} base weights" if workload.mode in ("lora", "qlora") else f"{weights} weights"]
     if workload.mode == "inference":
         parts.append(f"{workload.resolved_kv_cache_precision} KV cache")
     parts.append(f"context {workload.context_length:,} × batch {workload.batch_size}")
     parts.append(workload.engine)
+    if workload.engine == "transformers" and workload.attention != "sdpa":
+        parts.append(f"{workload.attention} attention")
+    if workload.engine == "vllm":
+        parts.append(f"gpu_memory_utilization {workload.gpu_memory_utilization:g}")
+        parts.append(f"max_model_len {workload.resolved_max_model_len:,}")
+    if workload.engine == "llama.cpp":
+        parts.append("flash attention" if workload.flash_attention else "no flash attention")
+        if workload.gpu_layers is not None:
+            parts.append(f"{workload.gpu_layers} GPU layers")
     if workload.is_training:
         parts.append(workload.optimizer)
         parts.append("gradient checkpointing" if workload.gradient_checkpointing else "no gradient checkpointing")
+        if workload.autocast:
+            parts.append("autocast")
         if workload.mode in ("lora", "qlora"):
             parts.append(f"LoRA rank {workload.lora_rank}")
-    parts.append(f"{workload.gpu_count} GPU" + ("s" if workload.gpu_count > 1 else ""))
+        if workload.offload is not None:
+            parts.append(f"{workload.offload} offload")
+    gpus = f"{workload.gpu_count} GPU" + ("s" if workload.gpu_count > 1 else "")
+    if workload.gpu_count > 1:
+        gpus += f" ({workload.resolved_parallelism})"
+    parts.append(gpus)
     return ", ".join(parts)
+
+
+def _header(name: str | None, result: MemoryEstimate, architecture: Architecture | None) -> str:
+    """`model: N parameters`, and the parameters a token uses where that is fewer (MoE)."""
+    line = f"{name or 'model'}: {result.parameters:,} parameters"
+    if architecture is not None and architecture.is_moe:
+        from selectcheck.compute.architecture import active_parameters
+
+        line += f" ({active_parameters(architecture):,} active per token; all experts stay in memory)"
+    return line
 
 
 def _text_report(
@@ -328,10 +525,13 @@ def _text_report(
     budget: int | None,
     headroom: float,
     max_context: tuple[int, str] | None,
+    vllm: VllmCapacity | None,
+    strategies: dict[str, _Strategy] | None,
 ) -> str:
-    from selectcheck.compute.memory import VLLM_GPU_MEMORY_UTILIZATION, suggest_fix, usable_bytes
+    from selectcheck.compute.memory import estimate_memory, usable_bytes
+    from selectcheck.rules.memory_advice import suggest_fix
 
-    lines = [f"{name or 'model'}: {result.parameters:,} parameters", _settings(workload), ""]
+    lines = [_header(name, result, architecture), _settings(workload), ""]
     total = result.total_bytes
     width = max(len(key) for key in result.parts())
     lines.append(f"{'part':<{width}}  {'GB':>9}  {'share':>6}")
@@ -341,6 +541,8 @@ def _text_report(
         lines.append(f"{key:<{width}}  {size / GB:>9.2f}  {share:>6.1%}{mark}".rstrip())
     where = "per GPU" if workload.gpu_count == 1 else f"per GPU, each of {workload.gpu_count}"
     when = {"backward": ", in backward", "optimizer step": ", at the optimizer step", "prefill": ", in prefill"}
+    if workload.engine == "vllm":
+        when["serving"] = ", inside vLLM's share"
     lines.append(f"{'total':<{width}}  {total / GB:>9.2f}  {1:>6.1%}  peak {where}{when.get(result.moment, '')}")
     if result.approximated:
         lines.append("* approximated from the parameter count (architecture unknown): pass --config for exact figures")
@@ -348,19 +550,29 @@ def _text_report(
     shown = [
         f"{key.replace('_', ' ')} {_gb(value)}"
         for key, value in detail.items()
-        if key
+        if value
+        and key
         in (
             "cuda_context",
             "workspace",
             "allocator_reserve",
+            "non_torch",
             "logits",
+            "attention_scores",
+            "compute_buffer",
             "adapters",
             "master_weights",
+            "gathered_layers",
             "optimizer_step_buffers",
         )
     ]
     if shown:
         lines.append("  of which: " + ", ".join(shown))
+    if result.host_bytes:
+        what = "offloaded optimizer state" if workload.is_training else "layers and KV cache kept on the CPU"
+        if workload.offload == "parameters":
+            what += " and weights"
+        lines.append(f"host RAM: {_gb(result.host_bytes)} ({what}; all GPUs' processes together)")
     if max_context is not None and workload.context_length > max_context[0]:
         lines.append(
             f"note: context {workload.context_length:,} exceeds the model's maximum of {max_context[0]:,} tokens "
@@ -372,27 +584,50 @@ def _text_report(
         factor = 1 - headroom
         claim = "usable"
         if workload.engine == "vllm" and budget < usable_bytes(card.total_bytes, headroom):
-            factor, claim = VLLM_GPU_MEMORY_UTILIZATION, "claimed by vLLM"
+            factor, claim = workload.gpu_memory_utilization, "claimed by vLLM"
         each = f"{workload.gpu_count} × " if workload.gpu_count > 1 else ""
         head = f"On {each}{card.label}: {_gb(budget)} {claim} per GPU ({_gb(card.total_bytes)} × {factor:.2f}): "
+        if vllm is not None:
+            lines.append(
+                f"vLLM on {card.label}: KV cache pool {_gb(vllm.pool_bytes)} = {vllm.kv_cache_tokens:,} tokens; "
+                f"maximum concurrency {vllm.max_concurrency:.2f}x at max_model_len {vllm.request_tokens:,}"
+            )
+            if not vllm.starts:
+                lines.append("  vLLM would refuse to start: the pool holds less than one request of max_model_len.")
+            if not vllm.outside_fits:
+                lines.append(
+                    f"  the CUDA context and graphs need {_gb(vllm.outside_share_bytes)} outside the share; "
+                    f"the card leaves {_gb(vllm.outside_room_bytes)}: lower gpu_memory_utilization."
+                )
         if total <= budget:
             lines.append(head + f"fits, {_gb(budget - total)} to spare.")
         else:
             lines.append(head + f"does not fit, {_gb(total - budget)} over.")
             cards = [(g.id, g.total_bytes()) for g in catalog.gpus if g.total_bytes() > card.total_bytes]
-            fix = suggest_fix(workload, budget, architecture, parameters, gpus=cards, headroom=headroom)
+            trials: dict[MemoryWorkload, MemoryEstimate] = {workload: result}
+
+            def estimate_of(trial: MemoryWorkload) -> MemoryEstimate:
+                if trial not in trials:
+                    trials[trial] = estimate_memory(trial, architecture, parameters)
+                return trials[trial]
+
+            fix = suggest_fix(workload, result, budget, estimate_of, gpus=cards, headroom=headroom)
             lines.append(f"  fix: {fix.message}" if fix else "  fix: no single change the estimator knows fits.")
+        lines.append("")
+
+    if strategies is not None:
+        lines += _strategy_table(workload, strategies, card)
         lines.append("")
 
     fitting: list[tuple[int, str, int]] = []
     for entry in catalog.gpus:
-        card_budget = _budget(entry.total_bytes(), headroom, workload.engine)
+        card_budget = _budget(entry.total_bytes(), headroom, workload)
         if total <= card_budget:
             fitting.append((entry.total_bytes(), entry.id, card_budget))
     fitting.sort()
     rule = f"usable = total × {1 - headroom:.2f}"
     if workload.engine == "vllm":
-        rule += f", at most × {VLLM_GPU_MEMORY_UTILIZATION:.2f} under vLLM"
+        rule += f", at most × {workload.gpu_memory_utilization:.2f} under vLLM"
     each = f", {workload.gpu_count} of each" if workload.gpu_count > 1 else ""
     if not fitting:
         lines.append(f"Fits on none of the {len(catalog.gpus)} catalog GPUs{each} ({rule}).")
@@ -403,3 +638,22 @@ def _text_report(
         for _, gpu_id, card_budget in fitting:
             lines.append(f"  {gpu_id:<{id_width}}  {_gb(card_budget):>10}  {_gb(card_budget - total):>10}")
     return "\n".join(lines)
+
+
+def _strategy_table(workload: MemoryWorkload, strategies: dict[str, _Strategy], card: _Card | None) -> list[str]:
+    """Per-GPU memory of every strategy side by side, so the user sees which one fits."""
+    where = f" on {workload.gpu_count} × {card.label}" if card is not None else f" on {workload.gpu_count} GPUs"
+    lines = [f"Per GPU with each multi-GPU strategy{where}:"]
+    lines.append(f"  {'strategy':<9}  {'offload':<10}  {'per GPU':>10}  {'host RAM':>10}  fits")
+    for key, row in strategies.items():
+        mark = " <" if key == workload.resolved_parallelism else ""
+        if row.estimate is None or row.workload is None:
+            lines.append(f"  {key:<9}  {'':<10}  {'-':>10}  {'-':>10}  cannot run: {row.error}{mark}")
+            continue
+        verdict = {True: "yes", False: "no", None: "-"}[row.fits]
+        offload = row.workload.offload or "none"
+        host = _gb(row.estimate.host_bytes) if row.estimate.host_bytes else "-"
+        lines.append(
+            f"  {key:<9}  {offload:<10}  {_gb(row.estimate.total_bytes):>10}  {host:>10}  {verdict}{mark}".rstrip()
+        )
+    return lines

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
 
 MODES = ("inference", "lora", "qlora", "full-finetune")
+PARALLELISMS = ("tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3")
 
 
 def _fail(message: str, help: str | None = None) -> NoReturn:
@@ -41,6 +42,11 @@ def _did_you_mean(suggestion: str | None) -> str:
 @click.option("--gpu", metavar="ID", help="The GPU of the workload, a catalog id such as A100-80GB or L4.")
 @click.option("--count", type=click.IntRange(1, 1024), default=1, show_default=True, help="GPUs used together.")
 @click.option("--mode", type=click.Choice(MODES), default="inference", show_default=True, help="The workload's mode.")
+@click.option(
+    "--parallelism",
+    type=click.Choice(PARALLELISMS),
+    help="How --count GPUs share the work [default: tensor for inference, ddp for training].",
+)
 @click.option("--detect-hardware", is_flag=True, help="Take the workload's GPUs from the local NVIDIA GPUs (NVML).")
 @click.option("--decision-maker", "decision_makers", multiple=True, metavar="WHO", help="Default: git user.email.")
 @click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: discovered config).")
@@ -58,6 +64,7 @@ def new(
     gpu: str | None,
     count: int,
     mode: str,
+    parallelism: str | None,
     detect_hardware: bool,
     decision_makers: tuple[str, ...],
     policy: Path | None,
@@ -143,7 +150,9 @@ def new(
     estimate = None
     if choices and hardware is not None:
         precision = authoring.default_precision(mode, hardware.bf16)
-        estimate = authoring.estimate_note(choices[0], mode, precision, context_length, hardware, pol.vram.headroom)
+        estimate = authoring.estimate_note(
+            choices[0], mode, precision, context_length, hardware, pol.vram.headroom, parallelism
+        )
 
     numbering = authoring.scan_records(loaded.record_dirs)
     if output is not None:
@@ -158,6 +167,7 @@ def new(
         decision_makers=makers,
         schema_ref=authoring.schema_reference(target.parent, loaded.root, SCHEMA_BASE_URI + "record.schema.json"),
         mode=mode,
+        parallelism=parallelism,
         task=task,
         categories=tuple(pol.tasks),
         models=tuple(choices),

@@ -82,9 +82,20 @@ class Architecture:
     sliding_window: int | None = None
     layer_types: tuple[str, ...] = ()
     max_position_embeddings: int | None = None
+    # The config's model_type, for reports only: the estimate reads the fields below, which
+    # the HF-config adapter sets from its family table (:data:`FAMILIES`).
     model_type: str = ""
     # Gemma-2 caps the logits with cap · tanh(logits / cap) (30.0 unless its config says).
     final_logit_softcapping: float | None = None
+    # One fused gate_up projection whose output (2 × intermediate) is alive next to the
+    # activation's (Phi-3).
+    fused_gate_up: bool = False
+    # Norms compute in fp32 and cast after the weight, so training saves their fp32 output
+    # (Gemma's (x * w).to(dtype) instead of Llama's x.to(dtype) * w).
+    norm_output_fp32: bool = False
+    # transformers builds the full (batch, 1, tokens, tokens) mask for every layer, whatever the
+    # length (Falcon adds ALiBi onto it, so SDPA never gets to use its built-in causal mask).
+    materialises_causal_mask: bool = False
 
     def __post_init__(self) -> None:
         for name in (
@@ -354,29 +365,80 @@ def lora_parameters(arch: Architecture, rank: int) -> int:
 
 # -- Hugging Face config.json -------------------------------------------------------------
 
-# tie_word_embeddings when config.json omits it: the model class's default.
-_TIE_DEFAULT = {
-    "llama": False,
-    "mistral": False,
-    "mixtral": False,
-    "qwen2": False,
-    "qwen2_moe": False,
-    "qwen3": False,
-    "qwen3_moe": False,
-    "phi3": False,
-    "olmo2": False,
-    "deepseek_v3": False,
-    "deepseek_v2": False,
-    "gemma": True,
-    "gemma2": True,
-    "gemma3": True,
-    "gemma3_text": True,
-    "cohere": True,
-    "falcon": True,
-}
 
-_SLIDING_WINDOW_DEFAULT = {"mistral": 4096, "gemma2": 4096, "gemma3": 4096, "gemma3_text": 4096}
-_NORMS_PER_LAYER = {"gemma2": 4, "gemma3": 4, "gemma3_text": 4, "cohere": 1}
+@dataclass(frozen=True)
+class FamilyTraits:
+    """What a family's transformers implementation does that its config.json does not say.
+
+    The one place that names model families: :func:`architecture_from_hf_config` turns these
+    into :class:`Architecture` fields, and nothing downstream looks at ``model_type``.
+    """
+
+    # tie_word_embeddings when config.json omits it: the model class's default.
+    tie_word_embeddings: bool = True
+    # sliding_window when config.json omits the key: the config class's default.
+    sliding_window: int | None = None
+    # Every N-th layer (1-based) is global and the others slide, unless the config lists
+    # layer_types or gives sliding_window_pattern.
+    sliding_pattern: int | None = None
+    # Qwen: the window applies only with use_sliding_window, from max_window_layers on.
+    sliding_needs_flag: bool = False
+    # Hidden-size norms per decoder layer (Gemma-2/3 have four, Cohere's parallel block one).
+    norms_per_layer: int = 2
+    # q/k/v biases whatever attention_bias says (Qwen2).
+    qkv_bias: bool = False
+    # q/k norms: per head dim (Qwen3, Gemma-3), over all heads (OLMo-2); Cohere only with
+    # use_qk_norm.
+    qk_norm: QkNorm = "none"
+    qk_norm_flag: str | None = None
+    # Qwen2-MoE gates its shared expert with a hidden-size sigmoid gate.
+    shared_expert_gate: bool = False
+    # final_logit_softcapping when config.json omits it.
+    final_logit_softcapping: float | None = None
+    fused_gate_up: bool = False
+    norm_output_fp32: bool = False
+    materialises_causal_mask: bool = False
+
+
+_UNTIED = FamilyTraits(tie_word_embeddings=False)
+_QWEN2 = FamilyTraits(tie_word_embeddings=False, qkv_bias=True, sliding_needs_flag=True)
+_QWEN3 = FamilyTraits(tie_word_embeddings=False, qk_norm="per_head", sliding_needs_flag=True)
+_GEMMA3 = FamilyTraits(
+    sliding_window=4096, sliding_pattern=6, norms_per_layer=4, qk_norm="per_head", norm_output_fp32=True
+)
+FAMILIES: dict[str, FamilyTraits] = {
+    "llama": _UNTIED,
+    "mistral": FamilyTraits(tie_word_embeddings=False, sliding_window=4096),
+    "mixtral": _UNTIED,
+    "qwen2": _QWEN2,
+    "qwen2_moe": FamilyTraits(
+        tie_word_embeddings=False, qkv_bias=True, sliding_needs_flag=True, shared_expert_gate=True
+    ),
+    "qwen3": _QWEN3,
+    "qwen3_moe": _QWEN3,
+    "phi3": FamilyTraits(tie_word_embeddings=False, fused_gate_up=True),
+    "olmo2": FamilyTraits(tie_word_embeddings=False, qk_norm="full"),
+    "deepseek_v2": _UNTIED,
+    "deepseek_v3": _UNTIED,
+    "gemma": FamilyTraits(norm_output_fp32=True),
+    "gemma2": FamilyTraits(
+        sliding_window=4096,
+        sliding_pattern=2,
+        norms_per_layer=4,
+        norm_output_fp32=True,
+        final_logit_softcapping=30.0,
+    ),
+    "gemma3": _GEMMA3,
+    "gemma3_text": _GEMMA3,
+    # CohereLayerNorm over (heads, head_dim) has weights only.
+    "cohere": FamilyTraits(norms_per_layer=1, qk_norm="full", qk_norm_flag="use_qk_norm"),
+    "falcon": FamilyTraits(materialises_causal_mask=True),
+}
+DEFAULT_FAMILY = FamilyTraits()
+
+
+def family_traits(model_type: str) -> FamilyTraits:
+    return FAMILIES.get(model_type, DEFAULT_FAMILY)
 
 
 def _get(cfg: Mapping[str, Any], *names: str) -> Any:
@@ -420,7 +482,9 @@ def _text_config(config: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
     return config, str(config.get("model_type") or "")
 
 
-def _layer_types(cfg: Mapping[str, Any], model_type: str, layers: int, sliding_window: int | None) -> tuple[str, ...]:
+def _layer_types(
+    cfg: Mapping[str, Any], traits: FamilyTraits, layers: int, sliding_window: int | None
+) -> tuple[str, ...]:
     explicit = cfg.get("layer_types")
     if isinstance(explicit, (list, tuple)) and explicit:
         types = tuple(
@@ -434,14 +498,10 @@ def _layer_types(cfg: Mapping[str, Any], model_type: str, layers: int, sliding_w
         return types
     if not sliding_window:
         return ()
-    pattern = _opt_int(cfg, "sliding_window_pattern")
+    pattern = _opt_int(cfg, "sliding_window_pattern") or traits.sliding_pattern
     if pattern:
         return sliding_layer_pattern(layers, pattern)
-    if model_type == "gemma2":
-        return sliding_layer_pattern(layers, 2)
-    if model_type in ("gemma3", "gemma3_text"):
-        return sliding_layer_pattern(layers, 6)
-    if model_type in ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe"):
+    if traits.sliding_needs_flag:
         # Qwen: layers from max_window_layers on slide (only with use_sliding_window).
         first = _opt_int(cfg, "max_window_layers")
         first = layers if first is None else first
@@ -449,16 +509,34 @@ def _layer_types(cfg: Mapping[str, Any], model_type: str, layers: int, sliding_w
     return ()
 
 
+def _sliding_window(cfg: Mapping[str, Any], traits: FamilyTraits) -> int | None:
+    """The window of the sliding layers, or None for full attention everywhere."""
+    sliding = _opt_int(cfg, "sliding_window")
+    if "sliding_window" not in cfg:
+        # transformers fills in its config class's default (Mistral: 4096), so a config.json
+        # without the key slides; Mistral-7B-v0.3 and later say `"sliding_window": null`.
+        sliding = traits.sliding_window
+    if cfg.get("use_sliding_window") is False:
+        sliding = None
+    if traits.sliding_needs_flag and not cfg.get("use_sliding_window"):
+        sliding = None
+    if sliding is not None and sliding <= 0:
+        sliding = None
+    return sliding
+
+
 def architecture_from_hf_config(config: Mapping[str, Any]) -> Architecture:
     """Read a Hugging Face ``config.json`` (as a dict) into an :class:`Architecture`.
 
     Handles multimodal wrappers (``text_config``), explicit ``head_dim``, ``layer_types`` /
     ``sliding_window_pattern`` / ``use_sliding_window``, and the MoE and MLA key names of
-    Mixtral, Qwen-MoE and DeepSeek. Raises :class:`ArchitectureError` naming the missing key.
+    Mixtral, Qwen-MoE and DeepSeek. What a family does beyond its config comes from
+    :data:`FAMILIES`. Raises :class:`ArchitectureError` naming the missing key.
     """
     cfg, model_type = _text_config(config)
     if model_type == "falcon" or ("n_head" in cfg and "num_attention_heads" not in cfg):
         return _falcon_architecture(cfg, model_type or "falcon")
+    traits = family_traits(model_type)
 
     hidden = _require_int(cfg, "hidden_size", "d_model", "n_embd")
     layers = _require_int(cfg, "num_hidden_layers", "num_layers", "n_layer")
@@ -468,22 +546,12 @@ def architecture_from_hf_config(config: Mapping[str, Any]) -> Architecture:
     vocab = _require_int(cfg, "vocab_size")
     head_dim = _opt_int(cfg, "head_dim")
     tie_value = cfg.get("tie_word_embeddings")
-    tie = bool(tie_value) if tie_value is not None else _TIE_DEFAULT.get(model_type, True)
+    tie = bool(tie_value) if tie_value is not None else traits.tie_word_embeddings
 
     attention_bias = bool(cfg.get("attention_bias", False))
-    qkv_bias = attention_bias or model_type in ("qwen2", "qwen2_moe")
-    o_bias = attention_bias
-    if model_type in ("qwen3", "qwen3_moe"):
-        qkv_bias = o_bias = attention_bias
-    mlp_bias = bool(cfg.get("mlp_bias", False))
-
-    qk_norm: QkNorm = "none"
-    if model_type in ("qwen3", "qwen3_moe", "gemma3", "gemma3_text"):
-        qk_norm = "per_head"
-    elif model_type == "olmo2":
-        qk_norm = "full"
-    elif model_type == "cohere" and cfg.get("use_qk_norm"):
-        qk_norm = "full"  # CohereLayerNorm over (heads, head_dim): weights only
+    qk_norm: QkNorm = traits.qk_norm
+    if traits.qk_norm_flag is not None and not cfg.get(traits.qk_norm_flag):
+        qk_norm = "none"
 
     # Mixture of experts.
     experts = _opt_int(cfg, "num_local_experts", "num_experts", "n_routed_experts") or 0
@@ -512,29 +580,14 @@ def architecture_from_hf_config(config: Mapping[str, Any]) -> Architecture:
         mla["kv_lora_rank"] = kv_lora
         head_dim = None
 
-    # Sliding window.
-    sliding = _opt_int(cfg, "sliding_window")
-    if "sliding_window" not in cfg:
-        # transformers fills in its config class's default (Mistral: 4096), so a config.json
-        # without the key slides; Mistral-7B-v0.3 and later say `"sliding_window": null`.
-        sliding = _SLIDING_WINDOW_DEFAULT.get(model_type)
-    if cfg.get("use_sliding_window") is False:
-        sliding = None
-    if model_type in ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe") and not cfg.get("use_sliding_window"):
-        sliding = None
-    if sliding is not None and sliding <= 0:
-        sliding = None
-    layer_types = _layer_types(cfg, model_type, layers, sliding)
+    sliding = _sliding_window(cfg, traits)
+    layer_types = _layer_types(cfg, traits, layers, sliding)
     if sliding is None and layer_types and SLIDING_ATTENTION in layer_types:
         raise ArchitectureError("layer_types has sliding layers but config has no 'sliding_window'", "sliding_window")
     if layer_types and SLIDING_ATTENTION not in layer_types:
         layer_types = ()
         sliding = None
 
-    norms = _NORMS_PER_LAYER.get(model_type, 2)
-    norm: NormKind = "rmsnorm"
-    if model_type == "cohere":
-        norm = "rmsnorm"  # CohereLayerNorm has a weight and no bias
     return Architecture(
         hidden_size=hidden,
         num_hidden_layers=layers,
@@ -545,32 +598,35 @@ def architecture_from_hf_config(config: Mapping[str, Any]) -> Architecture:
         head_dim=head_dim,
         tie_word_embeddings=tie,
         mlp="gated",
-        qkv_bias=qkv_bias,
-        o_bias=o_bias,
-        mlp_bias=mlp_bias,
-        norm=norm,
-        norms_per_layer=norms,
+        qkv_bias=attention_bias or traits.qkv_bias,
+        o_bias=attention_bias,
+        mlp_bias=bool(cfg.get("mlp_bias", False)),
+        norm="rmsnorm",
+        norms_per_layer=traits.norms_per_layer,
         qk_norm=qk_norm,
         num_local_experts=experts,
         num_experts_per_tok=per_tok if experts else 0,
         moe_intermediate_size=moe_inter if experts else None,
         num_shared_experts=shared_experts if experts else 0,
         shared_expert_intermediate_size=shared_inter if experts else None,
-        shared_expert_gate=bool(experts and shared_inter and model_type == "qwen2_moe"),
+        shared_expert_gate=bool(experts and shared_inter and traits.shared_expert_gate),
         first_dense_layers=first_dense if experts else 0,
         sliding_window=sliding,
         layer_types=layer_types,
         max_position_embeddings=_opt_int(cfg, "max_position_embeddings", "n_positions"),
         model_type=model_type,
-        final_logit_softcapping=_logit_softcapping(cfg, model_type),
+        final_logit_softcapping=_logit_softcapping(cfg, traits),
+        fused_gate_up=traits.fused_gate_up,
+        norm_output_fp32=traits.norm_output_fp32,
+        materialises_causal_mask=traits.materialises_causal_mask,
         **mla,
     )
 
 
-def _logit_softcapping(cfg: Mapping[str, Any], model_type: str) -> float | None:
+def _logit_softcapping(cfg: Mapping[str, Any], traits: FamilyTraits) -> float | None:
     """The final-logit soft cap: the config's value (null = none), else transformers' default."""
     if "final_logit_softcapping" not in cfg:
-        return 30.0 if model_type == "gemma2" else None
+        return traits.final_logit_softcapping
     value = cfg["final_logit_softcapping"]
     if value is None:
         return None
@@ -583,6 +639,7 @@ def _logit_softcapping(cfg: Mapping[str, Any], model_type: str) -> float | None:
 
 def _falcon_architecture(cfg: Mapping[str, Any], model_type: str) -> Architecture:
     """Falcon (RW) configs: n_head/n_layer names, multi-query, parallel attention, GELU MLP."""
+    traits = family_traits("falcon")
     hidden = _require_int(cfg, "hidden_size", "n_embd")
     layers = _require_int(cfg, "num_hidden_layers", "n_layer")
     heads = _require_int(cfg, "num_attention_heads", "n_head")
@@ -604,7 +661,7 @@ def _falcon_architecture(cfg: Mapping[str, Any], model_type: str) -> Architectur
         num_key_value_heads=kv_heads,
         intermediate_size=_opt_int(cfg, "ffn_hidden_size") or 4 * hidden,
         vocab_size=_require_int(cfg, "vocab_size"),
-        tie_word_embeddings=True if tie_value is None else bool(tie_value),
+        tie_word_embeddings=traits.tie_word_embeddings if tie_value is None else bool(tie_value),
         mlp="plain",
         qkv_bias=bias,
         o_bias=bias,
@@ -613,4 +670,5 @@ def _falcon_architecture(cfg: Mapping[str, Any], model_type: str) -> Architectur
         norms_per_layer=norms,
         max_position_embeddings=_opt_int(cfg, "max_position_embeddings", "n_positions") or 2048,
         model_type=model_type,
+        materialises_causal_mask=traits.materialises_causal_mask,
     )

@@ -20,19 +20,31 @@ WeightPrecision = Literal[
     "int4",
     "nf4",
     "gptq-int4",
+    "gptq-int8",
     "awq-int4",
+    "gguf-f16",
     "gguf-q8_0",
     "gguf-q6_k",
     "gguf-q5_k_m",
+    "gguf-q5_k_s",
     "gguf-q4_k_m",
+    "gguf-q4_k_s",
+    "gguf-iq4_nl",
     "gguf-q4_0",
+    "gguf-iq4_xs",
+    "gguf-q3_k_l",
     "gguf-q3_k_m",
+    "gguf-q3_k_s",
     "gguf-q2_k",
     "mixed",
 ]
 KvPrecision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "q8_0", "q4_0"]
 Engine = Literal["transformers", "vllm", "llama.cpp"]
-Optimizer = Literal["adamw", "adamw-8bit", "sgd"]
+Optimizer = Literal["adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd"]
+Parallelism = Literal["tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3"]
+Offload = Literal["optimizer", "parameters"]
+Attention = Literal["sdpa", "flash", "eager"]
+AdapterPrecision = Literal["fp32", "bf16"]
 ReasonKind = Literal["benchmark", "own-evaluation", "license", "hardware", "latency", "cost", "ecosystem", "other"]
 
 RECORD_ID_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
@@ -74,7 +86,9 @@ class Hardware(SchemaModel):
         description="Memory per GPU in GB (1e9 bytes), for GPUs the catalog does not know.",
     )
     count: Annotated[int, Field(ge=1, le=1024)] = Field(
-        default=1, title="GPU count", description="GPUs used together (tensor parallel)."
+        default=1,
+        title="GPU count",
+        description="GPUs used together; `parallelism` of the workload says how they share the work.",
     )
 
     @model_validator(mode="after")
@@ -109,25 +123,41 @@ class Workload(SchemaModel):
     hardware: Hardware = Field(title="Hardware", description="The GPUs this workload runs on.")
     precision: WeightPrecision = Field(
         title="Weight precision",
-        description="How the weights are stored: fp32, bf16, fp16, fp8, int8, int4, nf4, gptq-int4, "
-        "awq-int4, gguf-*; `mixed` for full fine-tuning with fp32 master weights and bf16 compute.",
+        description="How the weights are stored: fp32, bf16, fp16, fp8, int8, int4, nf4, gptq-int4, gptq-int8, "
+        "awq-int4, gguf-* (llama.cpp); `mixed` for full fine-tuning with fp32 master weights and bf16 compute; "
+        "qlora needs 4-bit base weights (nf4, int4, gptq-int4, awq-int4).",
     )
     context_length: Annotated[int, Field(ge=1, le=10_000_000)] = Field(
         title="Context length",
         description="Tokens per sequence that the workload really uses (prompt plus output, RAG context included).",
     )
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = Field(
-        default=1, title="Batch size", description="Sequences processed at once."
+        default=1,
+        title="Batch size",
+        description="Sequences processed at once, per GPU (the per-device micro-batch under data parallelism).",
     )
     engine: Engine = Field(
         default="transformers",
         title="Engine",
-        description="transformers, vllm (claims 0.9 of the card up front) or llama.cpp.",
+        description="transformers, vllm (claims gpu_memory_utilization of the card up front) or llama.cpp.",
     )
     kv_cache_precision: KvPrecision | None = Field(
         default=None,
         title="KV cache precision",
-        description="Precision of the KV cache; defaults to bf16 (fp16 for fp16 weights).",
+        description="Precision of the KV cache; defaults to bf16 (fp16 for fp16 weights and under llama.cpp).",
+    )
+    parallelism: Parallelism | None = Field(
+        default=None,
+        title="Parallelism",
+        description="How the GPUs of `hardware.count` share the work: tensor or pipeline (split the model), "
+        "ddp (every GPU holds everything), zero-1 (shards optimizer states), zero-2 (+ gradients), zero-3 or "
+        "fsdp (+ weights). Default: tensor for inference, ddp for training.",
+    )
+    offload: Offload | None = Field(
+        default=None,
+        title="Offload",
+        description="Training with ZeRO / FSDP: keep the optimizer (master weights, states, fp32 gradients) or "
+        "also the parameters (zero-3, fsdp) in host RAM; the host RAM is reported apart.",
     )
     gradient_checkpointing: bool = Field(
         default=False,
@@ -137,10 +167,72 @@ class Workload(SchemaModel):
     optimizer: Optimizer | None = Field(
         default=None,
         title="Optimizer",
-        description="Training modes: adamw, adamw-8bit or sgd (default adamw).",
+        description="Training modes: adamw, adamw-8bit, paged-adamw, paged-adamw-8bit (bitsandbytes) or sgd "
+        "(default adamw).",
     )
     lora_rank: Annotated[int, Field(ge=1, le=4096)] | None = Field(
         default=None, title="LoRA rank", description="lora/qlora: the adapter rank (default 16)."
+    )
+    adapter_precision: AdapterPrecision | None = Field(
+        default=None,
+        title="Adapter precision",
+        description="lora/qlora: dtype of the adapters, their gradients and optimizer states (peft's default "
+        "fp32, or bf16).",
+    )
+    autocast: bool | None = Field(
+        default=None,
+        title="Autocast",
+        description="Training: torch.autocast to bf16 is on (HF Trainer's `bf16: true`): fp32 adapters then save "
+        "bf16 inputs. Default false.",
+    )
+    attention: Attention | None = Field(
+        default=None,
+        title="Attention",
+        description="transformers: sdpa (default), flash (flash-attention 2) or eager (materialises the "
+        "tokens × tokens score matrix of every head).",
+    )
+    gpu_memory_utilization: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        default=None,
+        title="GPU memory utilization",
+        description="vLLM: the share of the card the engine claims (default 0.9).",
+    )
+    max_model_len: Annotated[int, Field(ge=1, le=10_000_000)] | None = Field(
+        default=None,
+        title="Max model length",
+        description="vLLM: the longest request the engine accepts; its KV cache must hold at least one "
+        "(default: context_length).",
+    )
+    max_num_seqs: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None,
+        title="Max sequences",
+        description="vLLM: sequences scheduled at once (default 256); the sampler's profile run holds this many "
+        "rows of logits.",
+    )
+    max_num_batched_tokens: Annotated[int, Field(ge=1, le=10_000_000)] | None = Field(
+        default=None,
+        title="Max batched tokens",
+        description="vLLM: tokens in one forward pass (default 8192); sizes the profile run's activations.",
+    )
+    flash_attention: bool | None = Field(
+        default=None,
+        title="Flash attention",
+        description="llama.cpp: -fa on (default) or off; off holds n_ubatch × context × heads attention scores.",
+    )
+    n_ubatch: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        default=None,
+        title="Micro-batch",
+        description="llama.cpp: tokens per compute graph (-ub, default 512).",
+    )
+    parallel: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None,
+        title="Parallel slots",
+        description="llama.cpp: server slots (-np), each holding context_length tokens (default: batch_size).",
+    )
+    gpu_layers: Annotated[int, Field(ge=0, le=100_000)] | None = Field(
+        default=None,
+        title="GPU layers",
+        description="llama.cpp: decoder layers on the GPU (-ngl; default all); the rest, and their KV cache, "
+        "stay in host RAM, which is reported apart.",
     )
     latency_ms: Latency | None = Field(
         default=None, title="Latency (ms)", description="Optional latency budget and measurement."

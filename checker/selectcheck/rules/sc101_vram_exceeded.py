@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.analysis.candidates import (
+from selectcheck.analysis.candidates import chosen_fits, record_workload_memory
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.rules.memory_advice import (
     approximation_note,
     budget_phrase,
-    chosen_fits,
     fix_help,
     format_gb,
     largest_part_phrase,
-    record_workload_memory,
-    vllm_kv_note,
+    vllm_findings,
+    vllm_pool_note,
 )
-from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -36,14 +36,22 @@ from selectcheck.rules.registry import Finding, rule
         and master weights (training), and runtime overhead (CUDA context, library
         workspaces, allocator reserve). Training peaks either in backward (all saved
         activations) or at the optimizer step (all gradients and the step's buffers), and
-        the parts describe whichever moment is larger. `count > 1` splits weights and KV
-        across GPUs (tensor parallel); the overhead repeats on each.
+        the parts describe whichever moment is larger. With `count > 1` the workload's
+        `parallelism` decides what each GPU holds: tensor or pipeline parallelism split the
+        weights and KV cache; ddp (the training default) replicates everything; zero-1, zero-2
+        and zero-3/fsdp shard optimizer states, then gradients, then weights; the overhead
+        repeats on each GPU. Offloaded optimizer state and weights are host RAM, not GPU
+        memory.
 
         The estimate is compared with the usable memory of one card: the total NVML reports
         × (1 − `vram.headroom` of the policy, default 0.05). Under `engine: vllm` the budget
-        is the `gpu_memory_utilization` share (0.9) vLLM claims up front, and the KV cache
-        for `context_length × batch_size` tokens must fit in what weights and workspace
-        leave of it.
+        is the `gpu_memory_utilization` share (default 0.9) vLLM claims up front: what the
+        weights, the profile run's activations (`max_num_batched_tokens`, `max_num_seqs`) and
+        non-torch memory leave of it is the KV cache pool, which must hold the KV cache of
+        `context_length × batch_size` tokens. vLLM itself refuses to start when the pool
+        cannot hold one request of `max_model_len` tokens, and runs out of memory when the
+        rest of the card cannot take the CUDA context and CUDA graphs; both are reported, at
+        `max_model_len` and `gpu_memory_utilization`.
 
         The message names the estimate, the usable memory and the largest part; the help
         names the cheapest change that the estimator confirms fits (gradient checkpointing,
@@ -51,8 +59,8 @@ from selectcheck.rules.registry import Finding, rule
         LoRA/QLoRA, a shorter context), and a bigger catalog GPU or more GPUs of the same
         card. Run `selectcheck estimate MODEL …` to see the whole breakdown.
 
-        The same code reports a workload whose settings contradict each other so that no
-        estimate exists (`precision: mixed` for inference, a training mode under vLLM).
+        A workload that cannot run at all (training under vLLM, QLoRA on 16-bit weights, a
+        tensor-parallel degree that does not divide the heads) is SC107's, not this rule's.
     """,
     failing="""
         workloads:
@@ -86,7 +94,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def vram_exceeded(ctx: RecordContext) -> Iterator[Finding]:
-
     record_workload_memory(ctx)
     candidate = chosen_index(ctx)
     if candidate is None:
@@ -94,6 +101,8 @@ def vram_exceeded(ctx: RecordContext) -> Iterator[Finding]:
     headroom = ctx.policy.vram.headroom
     for index, fit in chosen_fits(ctx):
         workload = ctx.record.workloads[index]
+        if fit.impossible:
+            continue  # SC107 says why it cannot run at all
         if fit.error is not None:
             yield Finding(
                 _setting_pointer(ctx, index, fit.error),
@@ -105,10 +114,14 @@ def vram_exceeded(ctx: RecordContext) -> Iterator[Finding]:
         estimate, card, budget = fit.estimate, fit.card, fit.budget_bytes
         if estimate is None or card is None or budget is None or fit.fits:
             continue
+        if fit.vllm is not None:
+            yield from vllm_findings(ctx, index, fit)
+            if estimate.total_bytes <= budget:
+                continue
         message = (
             f"workload {workload.name!r}: estimated peak {format_gb(estimate.total_bytes)} per GPU exceeds the "
             f"{budget_phrase(ctx, workload, card, budget)}; {largest_part_phrase(estimate)}"
-            f"{approximation_note(estimate)}{vllm_kv_note(workload, estimate, budget)}"
+            f"{approximation_note(estimate)}{vllm_pool_note(workload, fit.vllm) if fit.vllm else ''}"
         )
         goal = f"the {format_gb(budget)} budget"
         yield Finding(

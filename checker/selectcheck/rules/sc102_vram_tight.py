@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.analysis.candidates import (
+from selectcheck.analysis.candidates import chosen_fits, record_workload_memory
+from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.rules.memory_advice import (
     approximation_note,
     budget_phrase,
-    chosen_fits,
     fix_help,
     format_gb,
     largest_part_phrase,
-    record_workload_memory,
 )
-from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -54,7 +53,7 @@ from selectcheck.rules.registry import Finding, rule
         workloads:
           - name: serving
             mode: inference
-            hardware: {gpu: A100-80GB}
+            hardware: {gpu: H100-80GB}   # FP8 tensor cores
             precision: fp8
             context_length: 8192
             batch_size: 2
@@ -66,7 +65,6 @@ from selectcheck.rules.registry import Finding, rule
     """,
 )
 def vram_tight(ctx: RecordContext) -> Iterator[Finding]:
-
     record_workload_memory(ctx)
     candidate = chosen_index(ctx)
     if candidate is None:

@@ -1,10 +1,12 @@
-"""SC104 unknown-gpu: `gpu` is not in the catalog and no `vram_gb` is given."""
+"""SC104 unknown-gpu: `gpu` is not in the catalog, names several cards, or disagrees with
+`vram_gb`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from selectcheck.analysis.context import RecordContext
+from selectcheck.catalog.gpus import GpuEntry, family_members
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -25,12 +27,20 @@ from selectcheck.rules.registry import Finding, rule
         the name (`hardware: {gpu: Acme-X1, vram_gb: 48}`), or add it to your policy's GPU
         catalog so every record can use it. `selectcheck hardware` prints the block for the
         GPUs of the machine it runs on.
+
+        A name that several catalog cards share — `A100` (40 GB and 80 GB), `V100` (16 GB and
+        32 GB), `H100` (80 GB and the 94 GB NVL), `RTX 6000` (A6000 and 6000 Ada) — is
+        ambiguous: read as the larger card it would pass a team that has the smaller one.
+        The finding lists the cards to choose from. A `vram_gb` given next to a catalog
+        card (or a family name) must match that card's memory (the marketed GB or the
+        driver's total in GB or GiB, within 5%): two descriptions of the hardware that
+        disagree leave the check guessing.
     """,
     failing="""
         workloads:
           - name: serving
             mode: inference
-            hardware: {gpu: A100-90GB}
+            hardware: {gpu: A100}         # 40 GB or 80 GB?
             precision: bf16
             context_length: 4096
     """,
@@ -47,14 +57,48 @@ def unknown_gpu(ctx: RecordContext) -> Iterator[Finding]:
     gpus = ctx.catalog.gpus
     for index, workload in enumerate(ctx.record.workloads):
         hardware = workload.hardware
-        if hardware.gpu is None or hardware.vram_gb is not None or hardware.gpu in gpus:
+        if hardware.gpu is None:
             continue
-        close = gpus.suggest(hardware.gpu)
-        hint = f"Did you mean `{close}`? " if close else ""
-        yield Finding(
-            f"/workloads/{index}/hardware/gpu",
-            f"workload {workload.name!r}: GPU {hardware.gpu!r} is not in the GPU catalog, so its memory is "
-            "unknown and the memory fit cannot be checked",
-            f"{hint}Use a catalog id (see `policy/catalog/gpus.yaml`), give the memory per GPU as `vram_gb`, "
-            "or add the card to your policy's GPU catalog.",
-        )
+        where = f"/workloads/{index}/hardware"
+        entry = gpus.get(hardware.gpu)
+        family = family_members(gpus, hardware.gpu) if entry is None else ()
+        if hardware.vram_gb is not None:
+            cards = (entry,) if entry is not None else family
+            if cards and not any(_same_memory(card, hardware.vram_gb) for card in cards):
+                yield Finding(
+                    f"{where}/vram_gb",
+                    f"workload {workload.name!r}: vram_gb {hardware.vram_gb:g} does not match "
+                    f"{_cards(cards)}, which `gpu: {hardware.gpu}` names",
+                    "Make `gpu` and `vram_gb` describe the same card: correct one of them, or drop `vram_gb` "
+                    "for a catalog card.",
+                )
+            continue
+        if len(family) > 1:
+            yield Finding(
+                f"{where}/gpu",
+                f"workload {workload.name!r}: GPU {hardware.gpu!r} is ambiguous: the catalog has "
+                f"{_cards(family)}, so the memory fit cannot be checked",
+                f"Name the card you have: {' or '.join(f'`gpu: {g.id}`' for g in family)} "
+                "(`nvidia-smi` shows its memory, and `selectcheck hardware` writes the block).",
+            )
+        elif entry is None and not family:
+            close = gpus.suggest(hardware.gpu)
+            hint = f"Did you mean `{close}`? " if close else ""
+            yield Finding(
+                f"{where}/gpu",
+                f"workload {workload.name!r}: GPU {hardware.gpu!r} is not in the GPU catalog, so its memory is "
+                "unknown and the memory fit cannot be checked",
+                f"{hint}Use a catalog id (see `policy/catalog/gpus.yaml`), give the memory per GPU as `vram_gb`, "
+                "or add the card to your policy's GPU catalog.",
+            )
+
+
+def _same_memory(card: GpuEntry, vram_gb: float) -> bool:
+    """`vram_gb` as a team would write this card's memory: the marketed GB, or the total the
+    driver reports in GB or GiB, within 5%."""
+    figures = (card.marketed_gb, card.total_bytes() / 1e9, card.total_bytes() / 2**30)
+    return any(abs(vram_gb - figure) <= 0.05 * figure for figure in figures)
+
+
+def _cards(cards: tuple[GpuEntry, ...]) -> str:
+    return " and ".join(f"{card.id} ({card.marketed_gb:g} GB)" for card in cards)

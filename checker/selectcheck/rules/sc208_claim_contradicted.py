@@ -23,6 +23,12 @@ from selectcheck.rules.registry import Finding, rule
         chosen model must score strictly higher. Leaderboard-normalised and raw scores are
         compared on the raw scale.
 
+        Apples and oranges cannot support a claim either: when both scores say how they
+        were measured (`setting`, or the shots and task version of a cited lm-eval results
+        file) and the settings differ — 0-shot against 5-shot, pass@1 against pass@10 — the
+        claim is uncheckable and reported here. Settings that differ only in case, spaces
+        or punctuation are the same.
+
         One finding per contradicted or uncheckable `over` entry, at the reason, with both
         scores and the noise floor. Reasons of other kinds (license, hardware, latency,
         cost, ecosystem, other) are not checked against scores. A claim that holds but
@@ -62,5 +68,5 @@ from selectcheck.rules.registry import Finding, rule
 def claim_contradicted(ctx: RecordContext) -> Iterator[Finding]:
 
     for claim in claims(ctx):
-        if claim.outcome in ("contradicted", "missing"):
+        if claim.outcome in ("contradicted", "missing", "incomparable"):
             yield Finding(claim.pointer, claim.message, claim.help)
