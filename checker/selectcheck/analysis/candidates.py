@@ -30,6 +30,7 @@ from selectcheck.compute.memory import (
 )
 from selectcheck.compute.memory.vllm import VllmCapacity
 from selectcheck.compute.memory.vllm import capacity as vllm_capacity
+from selectcheck.compute.units import GB
 
 if TYPE_CHECKING:
     from selectcheck.catalog.gpus import GpuEntry
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from selectcheck.diagnostics import WorkloadMemory
     from selectcheck.model.record import Candidate, Hardware, Workload
 
-GB = 1_000_000_000
 MAX_CONFIG_BYTES = 1024 * 1024
 
 

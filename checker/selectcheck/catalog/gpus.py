@@ -23,10 +23,10 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from selectcheck.catalog.base import URL_PATTERN, CatalogModel, Ids, list_to_tuple
 from selectcheck.compute.aliases import AliasIndex, normalize_id
+from selectcheck.compute.units import GB, MIB
 
 __all__ = ["GpuCatalogFile", "GpuEntry"]
 
-MIB = 1024 * 1024
 
 BF16_MIN_CAPABILITY = (8, 0)
 """NVIDIA compute capability from which cards have bf16 tensor cores (Ampere)."""
@@ -170,7 +170,7 @@ class GpuEntry(CatalogModel):
             return self.nvml_total_mib * MIB
         if self.memory_bytes is not None:
             return self.memory_bytes
-        return int(self.marketed_gb * 1_000_000_000)
+        return int(self.marketed_gb * GB)
 
 
 class GpuCatalogFile(CatalogModel):

@@ -7,6 +7,7 @@ the catalog GPUs the workload fits. `--format json` prints the stable shape of D
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from dataclasses import dataclass
@@ -15,6 +16,19 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from selectcheck.compute.choices import (
+    ADAPTER_PRECISIONS,
+    ATTENTIONS,
+    ENGINES,
+    KV_PRECISIONS,
+    MODES,
+    OFFLOADS,
+    OPTIMIZERS,
+    PARALLELISMS,
+    PRECISIONS,
+    TRAINING_PARALLELISMS,
+)
+from selectcheck.compute.units import GB, format_gb
 from selectcheck.errors import EXIT_CONFIG
 
 if TYPE_CHECKING:
@@ -23,47 +37,10 @@ if TYPE_CHECKING:
     from selectcheck.compute.memory import MemoryEstimate, MemoryWorkload
     from selectcheck.compute.memory.vllm import VllmCapacity
 
-GB = 1_000_000_000
+_gb = functools.partial(format_gb, digits=2)  # the estimate table shows two decimals
+
 MAX_CONFIG_BYTES = 1024 * 1024
 
-# The choices of `selectcheck.compute.memory` (kept here so `--help` does not import it; a
-# test holds them equal).
-MODES = ("inference", "lora", "qlora", "full-finetune")
-PRECISIONS = (
-    "fp32",
-    "bf16",
-    "fp16",
-    "mixed",
-    "fp8",
-    "int8",
-    "int4",
-    "nf4",
-    "gptq-int4",
-    "gptq-int8",
-    "awq-int4",
-    "gguf-f16",
-    "gguf-q8_0",
-    "gguf-q6_k",
-    "gguf-q5_k_m",
-    "gguf-q5_k_s",
-    "gguf-q4_k_m",
-    "gguf-iq4_nl",
-    "gguf-q4_k_s",
-    "gguf-q4_0",
-    "gguf-iq4_xs",
-    "gguf-q3_k_l",
-    "gguf-q3_k_m",
-    "gguf-q3_k_s",
-    "gguf-q2_k",
-)
-KV_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "q8_0", "q4_0")
-ENGINES = ("transformers", "vllm", "llama.cpp")
-OPTIMIZERS = ("adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd")
-PARALLELISMS = ("tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3")
-TRAINING_PARALLELISMS = ("ddp", "zero-1", "zero-2", "zero-3", "fsdp", "tensor", "pipeline")
-OFFLOADS = ("optimizer", "parameters")
-ATTENTIONS = ("sdpa", "flash", "eager")
-ADAPTER_PRECISIONS = ("fp32", "bf16")
 
 _COUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
 _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
@@ -467,8 +444,6 @@ def _resolve_card(catalog: Catalog, gpu: str | None, vram_gb: float | None) -> _
     return _Card(entry.id, entry.total_bytes(), entry.id)
 
 
-def _gb(value: int | float) -> str:
-    return f"{value / GB:.2f} GB"
 
 
 def _settings(workload: MemoryWorkload) -> str:

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from selectcheck.compute.choices import MODES, PARALLELISMS
 from selectcheck.errors import EXIT_CONFIG
 
 if TYPE_CHECKING:
     from selectcheck.authoring import HardwareChoice
     from selectcheck.catalog import Catalog
 
-MODES = ("inference", "lora", "qlora", "full-finetune")
-PARALLELISMS = ("tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3")
 
 
 def _fail(message: str, help: str | None = None) -> NoReturn:
@@ -211,6 +210,7 @@ def _detected_hardware(catalog: Catalog) -> HardwareChoice:
     """The local NVIDIA GPUs (NVML) as the workload's hardware: the largest group of identical
     cards, as `selectcheck hardware` would print it."""
     from selectcheck import authoring
+    from selectcheck.compute.units import MIB
     from selectcheck.errors import ConfigError
     from selectcheck.hardware import detect_gpus, group_gpus
 
@@ -225,7 +225,7 @@ def _detected_hardware(catalog: Catalog) -> HardwareChoice:
         gpu=block.get("gpu"),
         vram_gb=block.get("vram_gb"),
         count=group.count,
-        note=f"detected by NVML: {group.name} × {group.count}, {group.total_bytes // authoring.MIB:,} MiB each{others}",
+        note=f"detected by NVML: {group.name} × {group.count}, {group.total_bytes // MIB:,} MiB each{others}",
         bf16=entry.bf16 if entry is not None else True,
         total_bytes=group.total_bytes,
     )

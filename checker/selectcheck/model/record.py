@@ -6,45 +6,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from selectcheck.compute.choices import (
+    AdapterPrecision,
+    Attention,
+    Engine,
+    KvPrecision,
+    Mode,
+    Offload,
+    Optimizer,
+    Parallelism,
+    WeightPrecision,
+)
 from selectcheck.model.base import MAX_ITEMS, Finite, IsoDate, NotBool, SchemaModel
 
 Status = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
 IntendedUse = Literal["commercial", "internal", "research"]
-Mode = Literal["inference", "lora", "qlora", "full-finetune"]
-WeightPrecision = Literal[
-    "fp32",
-    "bf16",
-    "fp16",
-    "fp8",
-    "int8",
-    "int4",
-    "nf4",
-    "gptq-int4",
-    "gptq-int8",
-    "awq-int4",
-    "gguf-f16",
-    "gguf-q8_0",
-    "gguf-q6_k",
-    "gguf-q5_k_m",
-    "gguf-q5_k_s",
-    "gguf-q4_k_m",
-    "gguf-q4_k_s",
-    "gguf-iq4_nl",
-    "gguf-q4_0",
-    "gguf-iq4_xs",
-    "gguf-q3_k_l",
-    "gguf-q3_k_m",
-    "gguf-q3_k_s",
-    "gguf-q2_k",
-    "mixed",
-]
-KvPrecision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "q8_0", "q4_0"]
-Engine = Literal["transformers", "vllm", "llama.cpp"]
-Optimizer = Literal["adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd"]
-Parallelism = Literal["tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3"]
-Offload = Literal["optimizer", "parameters"]
-Attention = Literal["sdpa", "flash", "eager"]
-AdapterPrecision = Literal["fp32", "bf16"]
 ReasonKind = Literal["benchmark", "own-evaluation", "license", "hardware", "latency", "cost", "ecosystem", "other"]
 
 RECORD_ID_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from selectcheck.analysis.context import RecordContext
 from selectcheck.catalog.gpus import GpuEntry, family_members
+from selectcheck.compute.units import GB, GIB
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -96,7 +97,7 @@ def unknown_gpu(ctx: RecordContext) -> Iterator[Finding]:
 def _same_memory(card: GpuEntry, vram_gb: float) -> bool:
     """`vram_gb` as a team would write this card's memory: the marketed GB, or the total the
     driver reports in GB or GiB, within 5%."""
-    figures = (card.marketed_gb, card.total_bytes() / 1e9, card.total_bytes() / 2**30)
+    figures = (card.marketed_gb, card.total_bytes() / GB, card.total_bytes() / GIB)
     return any(abs(vram_gb - figure) <= 0.05 * figure for figure in figures)
 
 
