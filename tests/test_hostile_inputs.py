@@ -697,6 +697,7 @@ def test_check_jsonschema_and_the_schema_stage_agree_on_every_test_record() -> N
         for p in [
             *YAML11.glob("*.yaml"),
             *(REPO / "tests" / "fixtures" / "rules").rglob("*.yaml"),
+            *(REPO / "tests" / "fixtures" / "near-miss").rglob("*.yaml"),
             *(REPO / "records").glob("*.yaml"),
             BASE_RECORD,
         ]
