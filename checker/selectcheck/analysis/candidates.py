@@ -269,10 +269,13 @@ def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> Workl
         return WorkloadFit(None, card, budget, warn, str(exc), impossible=True)
     except (MemoryWorkloadError, ArchitectureError, ValueError) as exc:
         return WorkloadFit(None, card, budget, warn, str(exc))
-    except ArithmeticError:  # absurd sizes overflow float arithmetic
-        tokens = workload.context_length * workload.batch_size
-        reason = f"context_length × batch_size ({len(str(tokens))}-digit token count) is too large to estimate"
-        return WorkloadFit(None, card, budget, warn, reason)
+    except ArithmeticError:
+        # The record's own numbers are bounded by its schema; a config.json's are not, and
+        # an absurd size there overflows float arithmetic.
+        where = {"config": "its config.json", "record": "the record's architecture"}.get(
+            resolved.source, "the model's sizes"
+        )
+        return WorkloadFit(None, card, budget, warn, f"the sizes in {where} are too large to estimate")
     return WorkloadFit(estimate, card, budget, warn, vllm=vllm)
 
 

@@ -74,11 +74,13 @@ class GpuEntry(CatalogModel):
     )
     marketed_gb: float = Field(
         gt=0,
+        le=100_000,
         description='Memory as marketed, in decimal GB (the `80` of an "80 GB" card).',
     )
     memory_bytes: int | None = Field(
         default=None,
         gt=0,
+        le=10**14,
         description=(
             "Exact device memory in bytes where it is known and NVML does not apply (AMD), or "
             "a conservative figure where systems expose less than marketed and no NVML total "
@@ -88,6 +90,7 @@ class GpuEntry(CatalogModel):
     nvml_total_mib: int | None = Field(
         default=None,
         gt=0,
+        le=10**8,
         description=(
             "Total memory NVML reports (`nvmlDeviceGetMemoryInfo().total`, nvidia-smi's "
             "`MiB` figure), in MiB. Preferred over the marketed figure for fit checks."
