@@ -191,7 +191,7 @@ def test_bad_config_file_exits_2(tmp_path: Path) -> None:
 
 
 def test_choices_match_the_estimator() -> None:
-    from selectcheck.commands import estimate as command
+    from selectcheck.commands import workload_flags as command
     from selectcheck.compute import memory
 
     assert set(command.MODES) == set(memory.MODES)

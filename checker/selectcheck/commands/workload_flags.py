@@ -1,0 +1,208 @@
+"""The workload flags `estimate` and `shortlist` share (they mirror a record's workload keys),
+how a usage error ends either command, and how `--gpu`/`--vram-gb` must name one card.
+
+Only click is imported at the top, like every module of this package.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from selectcheck.errors import EXIT_CONFIG
+
+if TYPE_CHECKING:
+    from selectcheck.catalog import Catalog
+    from selectcheck.catalog.gpus import GpuEntry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The choices of `selectcheck.compute.memory` (kept here so `--help` does not import it; a
+# test holds them equal).
+MODES = ("inference", "lora", "qlora", "full-finetune")
+PRECISIONS = (
+    "fp32",
+    "bf16",
+    "fp16",
+    "mixed",
+    "fp8",
+    "int8",
+    "int4",
+    "nf4",
+    "gptq-int4",
+    "gptq-int8",
+    "awq-int4",
+    "gguf-f16",
+    "gguf-q8_0",
+    "gguf-q6_k",
+    "gguf-q5_k_m",
+    "gguf-q5_k_s",
+    "gguf-q4_k_m",
+    "gguf-iq4_nl",
+    "gguf-q4_k_s",
+    "gguf-q4_0",
+    "gguf-iq4_xs",
+    "gguf-q3_k_l",
+    "gguf-q3_k_m",
+    "gguf-q3_k_s",
+    "gguf-q2_k",
+)
+KV_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "q8_0", "q4_0")
+ENGINES = ("transformers", "vllm", "llama.cpp")
+OPTIMIZERS = ("adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd")
+PARALLELISMS = ("tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3")
+TRAINING_PARALLELISMS = ("ddp", "zero-1", "zero-2", "zero-3", "fsdp", "tensor", "pipeline")
+OFFLOADS = ("optimizer", "parameters")
+ATTENTIONS = ("sdpa", "flash", "eager")
+ADAPTER_PRECISIONS = ("fp32", "bf16")
+
+
+class UsageError(Exception):
+    """A flag or combination of flags the command cannot work with: exit 2 with a help line."""
+
+    def __init__(self, message: str, help: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.help = help
+
+
+def fail(message: str, help: str | None = None, location: str | None = None) -> NoReturn:
+    text = f"{location}: {message}" if location else message
+    click.echo(f"selectcheck: error: {text}", err=True)
+    if help:
+        click.echo(f"  help: {help}", err=True)
+    sys.exit(EXIT_CONFIG)
+
+
+def default_gradient_checkpointing(mode: str, given: bool | None) -> bool:
+    """As given, else on for QLoRA (its recipe) and off otherwise."""
+    return mode == "qlora" if given is None else given
+
+
+def workload_options(
+    *, precision_choices: tuple[str, ...] = PRECISIONS, precision_default: str | None = None, precision_help: str
+) -> Callable[[F], F]:
+    """The flags of one workload, from `--mode` to llama.cpp's `--gpu-layers`."""
+    options = [
+        click.option("--mode", type=click.Choice(MODES), default="inference", show_default=True),
+        click.option(
+            "--precision",
+            type=click.Choice(precision_choices),
+            default=precision_default,
+            show_default=precision_default is not None,
+            help=precision_help,
+        ),
+        click.option(
+            "--kv-cache-precision",
+            type=click.Choice(KV_PRECISIONS),
+            help="KV cache [default: bf16; fp16 for fp16 weights and under llama.cpp].",
+        ),
+        click.option(
+            "--context", type=click.IntRange(min=1), default=4096, show_default=True, help="Tokens per sequence."
+        ),
+        click.option(
+            "--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Sequences at once, per GPU."
+        ),
+        click.option("--engine", type=click.Choice(ENGINES), default="transformers", show_default=True),
+        click.option(
+            "--gradient-checkpointing/--no-gradient-checkpointing",
+            default=None,
+            help="Training [default: on for qlora, else off].",
+        ),
+        click.option(
+            "--optimizer", type=click.Choice(OPTIMIZERS), default="adamw", show_default=True, help="Training."
+        ),
+        click.option("--lora-rank", type=click.IntRange(1, 4096), default=16, show_default=True, help="lora/qlora."),
+        click.option(
+            "--adapter-precision",
+            type=click.Choice(ADAPTER_PRECISIONS),
+            default="fp32",
+            show_default=True,
+            help="lora/qlora.",
+        ),
+        click.option(
+            "--autocast/--no-autocast",
+            default=False,
+            show_default=True,
+            help="Training under torch.autocast (bf16=True).",
+        ),
+        click.option(
+            "--attention",
+            type=click.Choice(ATTENTIONS),
+            default="sdpa",
+            show_default=True,
+            help="transformers attention.",
+        ),
+        click.option("--gpu", metavar="ID", help="A catalog GPU id, e.g. L4, A100-80GB, H100-80GB."),
+        click.option(
+            "--vram-gb", type=click.FloatRange(min=0, min_open=True), help="Memory per GPU in GB (1e9 bytes)."
+        ),
+        click.option("--count", type=click.IntRange(1, 1024), default=1, show_default=True, help="GPUs."),
+        click.option(
+            "--parallelism",
+            type=click.Choice(PARALLELISMS),
+            help="How --count GPUs share the work [default: tensor for inference, ddp for training].",
+        ),
+        click.option(
+            "--offload", type=click.Choice(OFFLOADS), help="Training: keep optimizer (or parameters) in host RAM."
+        ),
+        click.option(
+            "--gpu-memory-utilization",
+            type=click.FloatRange(0, 1, min_open=True),
+            default=0.9,
+            show_default=True,
+            help="vLLM.",
+        ),
+        click.option("--max-model-len", type=click.IntRange(min=1), help="vLLM [default: --context]."),
+        click.option("--max-num-seqs", type=click.IntRange(min=1), default=256, show_default=True, help="vLLM."),
+        click.option(
+            "--max-num-batched-tokens", type=click.IntRange(min=1), default=8192, show_default=True, help="vLLM."
+        ),
+        click.option(
+            "--flash-attention/--no-flash-attention", default=True, show_default=True, help="llama.cpp (-fa)."
+        ),
+        click.option("--n-ubatch", type=click.IntRange(min=1), default=512, show_default=True, help="llama.cpp (-ub)."),
+        click.option("--parallel", type=click.IntRange(min=1), help="llama.cpp slots (-np) [default: --batch]."),
+        click.option(
+            "--gpu-layers", type=click.IntRange(min=0), help="llama.cpp layers on the GPU (-ngl) [default: all]."
+        ),
+    ]
+
+    def apply(function: F) -> F:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return apply
+
+
+def named_card(catalog: Catalog, gpu: str | None, vram_gb: float | None) -> GpuEntry | None:
+    """The catalog card `--gpu` names (None for no `--gpu`, or a card the catalog does not know
+    whose memory `--vram-gb` gives). A name the catalog does not know without `--vram-gb`, a
+    family name such as `A100` that stands for several cards, and a `--vram-gb` that
+    contradicts the card are usage errors, as SC104 finds them in a record."""
+    from selectcheck.catalog.gpus import gpu_name_problem
+
+    if gpu is None:
+        return None
+    entry = catalog.gpus.get(gpu)
+    problem = gpu_name_problem(catalog.gpus, entry, gpu, vram_gb)
+    if problem is None:
+        return entry
+    if problem.kind == "ambiguous":
+        raise UsageError(
+            f"GPU {gpu!r} is ambiguous: the catalog has {problem.card_list()}",
+            f"Name the card you have: {' or '.join(f'--gpu {card.id}' for card in problem.cards)} "
+            "(`nvidia-smi` shows its memory).",
+        )
+    if problem.kind == "vram-mismatch":
+        raise UsageError(
+            f"--vram-gb {vram_gb:g} does not match {problem.card_list()}, which --gpu {gpu} names",
+            "Drop --vram-gb for a catalog card, or correct one of the two.",
+        )
+    close = catalog.gpus.suggest(gpu)
+    hint = f"Did you mean `{close}`? " if close else ""
+    raise UsageError(f"unknown GPU {gpu!r}: not in the GPU catalog", f"{hint}Or give its memory with --vram-gb N.")
