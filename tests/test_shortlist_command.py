@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from selectcheck.analysis.shortlist import largest_fitting
 from selectcheck.compute.memory.precisions import precisions_by_quality
 from tests.conftest import REPO, CliResult, invoke
 from tests.integrations.consumers import check_markdown, table_rows
@@ -270,3 +271,15 @@ def test_schema_command_prints_the_committed_schema(project: Path) -> None:
     printed = invoke(["schema", "shortlist"], project).stdout
     assert printed == (REPO / "schemas" / "shortlist.schema.json").read_text(encoding="utf-8")
     assert json.loads(printed)["properties"]["models"]["items"]["$ref"].endswith("ShortlistModel")
+
+
+@pytest.mark.parametrize(("last", "known"), [(0, None), (1, None), (4095, None), (4095, 100), (131072, None)])
+def test_largest_fitting_finds_the_end_of_the_prefix_that_fits(last: int, known: int | None) -> None:
+    calls: list[int] = []
+
+    def fits_at(context: int) -> bool:
+        calls.append(context)
+        return context <= last
+
+    assert largest_fitting(fits_at, 131072, known_fit=known) == (last or None)
+    assert len(calls) <= 19  # the limit, then a bisection of at most 17 steps over 131,072 tokens

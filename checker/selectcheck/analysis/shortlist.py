@@ -34,6 +34,7 @@ from selectcheck.analysis.candidates import (
 )
 from selectcheck.analysis.licenses import policy_license_verdict, policy_rejects
 from selectcheck.compute.memory.precisions import precisions_by_quality
+from selectcheck.compute.search import first_true
 
 if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
@@ -238,14 +239,8 @@ def largest_fitting(fits_at: Callable[[int], bool], limit: int, *, known_fit: in
     fits. ``known_fit`` is a context already known to fit, which narrows the search."""
     if fits_at(limit):
         return limit
-    low, high = (known_fit, limit) if known_fit is not None and known_fit < limit else (0, limit)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if fits_at(middle):
-            low = middle
-        else:
-            high = middle
-    return low or None
+    low = known_fit if known_fit is not None and known_fit < limit else 0  # 0: fits vacuously
+    return first_true(lambda context: not fits_at(context), low, limit) - 1 or None
 
 
 def judge_license(license: str, use: Use, catalog: Catalog, policy: Policy) -> LicenseJudgement:

@@ -17,7 +17,7 @@ import click
 from selectcheck.commands.workload_flags import (
     TRAINING_PARALLELISMS,
     UsageError,
-    default_gradient_checkpointing,
+    WorkloadFlags,
     fail,
     named_card,
     workload_options,
@@ -81,33 +81,9 @@ def estimate(
     model: str | None,
     config_path: Path | None,
     parameters: int | None,
-    mode: str,
-    precision: str | None,
-    kv_cache_precision: str | None,
-    context: int,
-    batch: int,
-    engine: str,
-    gradient_checkpointing: bool | None,
-    optimizer: str,
-    lora_rank: int,
-    adapter_precision: str,
-    autocast: bool,
-    attention: str,
-    gpu: str | None,
-    vram_gb: float | None,
-    count: int,
-    parallelism: str | None,
-    offload: str | None,
-    gpu_memory_utilization: float,
-    max_model_len: int | None,
-    max_num_seqs: int,
-    max_num_batched_tokens: int,
-    flash_attention: bool,
-    n_ubatch: int,
-    parallel: int | None,
-    gpu_layers: int | None,
     fmt: str,
     policy: Path | None,
+    **flags: Any,
 ) -> None:
     """Estimate peak GPU memory of MODEL (a catalog id or alias) for one workload.
 
@@ -123,40 +99,17 @@ def estimate(
     """
     from selectcheck.catalog import catalog_for
     from selectcheck.compute.architecture import ArchitectureError
-    from selectcheck.compute.memory import MemoryWorkload, MemoryWorkloadError, estimate_memory
+    from selectcheck.compute.memory import MemoryWorkloadError, estimate_memory
     from selectcheck.errors import ConfigError
     from selectcheck.policy_loader import load_policy
 
+    given = WorkloadFlags.of(flags)
     try:
         loaded = load_policy(policy)
         catalog = catalog_for(loaded.catalog_files)
         name, architecture, max_context = _resolve_model(catalog, model, config_path, parameters)
-        card = _resolve_card(catalog, gpu, vram_gb)
-        workload = MemoryWorkload(
-            mode=mode,
-            precision=precision or ("nf4" if mode == "qlora" else "bf16"),
-            context_length=context,
-            batch_size=batch,
-            kv_cache_precision=kv_cache_precision,
-            gradient_checkpointing=default_gradient_checkpointing(mode, gradient_checkpointing),
-            optimizer=optimizer,
-            lora_rank=lora_rank,
-            adapter_precision=adapter_precision,
-            autocast=autocast,
-            attention=attention,
-            engine=engine,
-            gpu_count=count,
-            parallelism=parallelism,
-            offload=offload,
-            gpu_memory_utilization=gpu_memory_utilization,
-            max_model_len=max_model_len,
-            max_num_seqs=max_num_seqs,
-            max_num_batched_tokens=max_num_batched_tokens,
-            flash_attention=flash_attention,
-            n_ubatch=n_ubatch,
-            parallel=parallel,
-            gpu_layers=gpu_layers,
-        )
+        card = _resolve_card(catalog, given.gpu, given.vram_gb)
+        workload = given.memory_workload()
         result = estimate_memory(workload, architecture, parameters)
     except ConfigError as error:
         fail(error.message, error.help, error.location)
@@ -176,8 +129,8 @@ def estimate(
         import json
 
         resolved = workload.resolved()
-        resolved["gpu"] = card.gpu_id if card is not None else gpu
-        resolved["vram_gb"] = vram_gb
+        resolved["gpu"] = card.gpu_id if card is not None else given.gpu
+        resolved["vram_gb"] = given.vram_gb
         payload: dict[str, Any] = {
             "model": name,
             "parameters": result.parameters,

@@ -24,7 +24,7 @@ import click
 from selectcheck.commands.workload_flags import (
     PRECISIONS,
     UsageError,
-    default_gradient_checkpointing,
+    WorkloadFlags,
     fail,
     named_card,
     workload_options,
@@ -70,37 +70,7 @@ FORMATS = ("text", "json", "markdown")
     type=click.Path(path_type=Path),
     help="Policy file: catalogs, license lists, tasks and VRAM headroom (default: discovered config).",
 )
-def shortlist(
-    mode: str,
-    precision: str,
-    kv_cache_precision: str | None,
-    context: int,
-    batch: int,
-    engine: str,
-    gradient_checkpointing: bool | None,
-    optimizer: str,
-    lora_rank: int,
-    adapter_precision: str,
-    autocast: bool,
-    attention: str,
-    gpu: str | None,
-    vram_gb: float | None,
-    count: int,
-    parallelism: str | None,
-    offload: str | None,
-    gpu_memory_utilization: float,
-    max_model_len: int | None,
-    max_num_seqs: int,
-    max_num_batched_tokens: int,
-    flash_attention: bool,
-    n_ubatch: int,
-    parallel: int | None,
-    gpu_layers: int | None,
-    use: str,
-    category: str | None,
-    formats: tuple[str, ...],
-    policy: Path | None,
-) -> None:
+def shortlist(use: str, category: str | None, formats: tuple[str, ...], policy: Path | None, **flags: Any) -> None:
     """List the catalog models that fit one workload, smallest first, with their licenses.
 
     Every model of the catalogs (your policy's own entries included) is estimated on the
@@ -122,49 +92,24 @@ def shortlist(
     from selectcheck.policy_loader import load_policy
 
     outputs = _outputs(formats)
+    given = WorkloadFlags.of(flags)
     try:
         loaded = load_policy(policy)
         catalog = catalog_for(loaded.catalog_files)
         _check_task(loaded.policy, category)
-        if gpu is None and vram_gb is None:
+        if given.gpu is None and given.vram_gb is None:
             raise UsageError(
                 "no GPU: give --gpu ID (a catalog GPU) or --vram-gb N (memory per GPU)",
                 "`selectcheck hardware` names the local GPUs; `policy/catalog/gpus.yaml` lists the catalog's.",
             )
-        named_card(catalog, gpu, vram_gb)
-        workload = record_workload(
-            mode=mode,
-            precision=precision,
-            kv_cache_precision=kv_cache_precision,
-            context=context,
-            batch=batch,
-            engine=engine,
-            gradient_checkpointing=gradient_checkpointing,
-            optimizer=optimizer,
-            lora_rank=lora_rank,
-            adapter_precision=adapter_precision,
-            autocast=autocast,
-            attention=attention,
-            gpu=gpu,
-            vram_gb=vram_gb,
-            count=count,
-            parallelism=parallelism,
-            offload=offload,
-            gpu_memory_utilization=gpu_memory_utilization,
-            max_model_len=max_model_len,
-            max_num_seqs=max_num_seqs,
-            max_num_batched_tokens=max_num_batched_tokens,
-            flash_attention=flash_attention,
-            n_ubatch=n_ubatch,
-            parallel=parallel,
-            gpu_layers=gpu_layers,
-        )
+        named_card(catalog, given.gpu, given.vram_gb)
+        workload = given.record_workload()
         result = build_shortlist(
             _workload_model(workload),
             catalog=catalog,
             policy=loaded.policy,
             use=use,  # type: ignore[arg-type]  # a click choice of USES
-            precision=None if precision == "any" else precision,
+            precision=None if given.precision == "any" else given.precision,
             task=category,
         )
     except ConfigError as error:
@@ -213,93 +158,6 @@ def _check_task(policy: Policy, category: str | None) -> None:
         f"the policy defines no task category {category!r}{hint}",
         f"categories: {', '.join(policy.tasks)}; add your own under `tasks:` in .selectcheck.yaml",
     )
-
-
-def record_workload(
-    *,
-    mode: str,
-    precision: str,
-    kv_cache_precision: str | None,
-    context: int,
-    batch: int,
-    engine: str,
-    gradient_checkpointing: bool | None,
-    optimizer: str,
-    lora_rank: int,
-    adapter_precision: str,
-    autocast: bool,
-    attention: str,
-    gpu: str | None,
-    vram_gb: float | None,
-    count: int,
-    parallelism: str | None,
-    offload: str | None,
-    gpu_memory_utilization: float,
-    max_model_len: int | None,
-    max_num_seqs: int,
-    max_num_batched_tokens: int,
-    flash_attention: bool,
-    n_ubatch: int,
-    parallel: int | None,
-    gpu_layers: int | None,
-) -> dict[str, Any]:
-    """The flags as a record's workload: the keys a team would write, settings of other engines
-    (and defaults the engine would apply anyway) left out."""
-    from selectcheck.compute.memory import MemoryWorkload
-
-    defaults = MemoryWorkload()
-    training = mode != "inference"
-    hardware: dict[str, Any] = {}
-    if gpu is not None:
-        hardware["gpu"] = gpu
-    if vram_gb is not None:
-        hardware["vram_gb"] = vram_gb
-    hardware["count"] = count
-    workload: dict[str, Any] = {
-        "name": "fine-tune" if training else "serving",
-        "mode": mode,
-        "engine": engine,
-        "hardware": hardware,
-    }
-    if parallelism is not None:
-        workload["parallelism"] = parallelism
-    workload["precision"] = precision
-    if kv_cache_precision is not None:
-        workload["kv_cache_precision"] = kv_cache_precision
-    workload["context_length"] = context
-    workload["batch_size"] = batch
-    if training:
-        workload["gradient_checkpointing"] = default_gradient_checkpointing(mode, gradient_checkpointing)
-        workload["optimizer"] = optimizer
-        if offload is not None:
-            workload["offload"] = offload
-        if mode in ("lora", "qlora"):
-            workload["lora_rank"] = lora_rank
-            if adapter_precision != defaults.adapter_precision:
-                workload["adapter_precision"] = adapter_precision
-        if autocast:
-            workload["autocast"] = True
-    elif offload is not None:
-        workload["offload"] = offload  # impossible for inference: every row says so (SC107)
-    engine_keys: dict[str, tuple[tuple[str, Any, Any], ...]] = {
-        "transformers": (("attention", attention, defaults.attention),),
-        "vllm": (
-            ("gpu_memory_utilization", gpu_memory_utilization, defaults.gpu_memory_utilization),
-            ("max_model_len", max_model_len, None),
-            ("max_num_seqs", max_num_seqs, defaults.max_num_seqs),
-            ("max_num_batched_tokens", max_num_batched_tokens, defaults.max_num_batched_tokens),
-        ),
-        "llama.cpp": (
-            ("flash_attention", flash_attention, defaults.flash_attention),
-            ("n_ubatch", n_ubatch, defaults.n_ubatch),
-            ("parallel", parallel, None),
-            ("gpu_layers", gpu_layers, None),
-        ),
-    }
-    for key, value, default in engine_keys[engine]:
-        if value != default:
-            workload[key] = value
-    return workload
 
 
 def _workload_model(workload: dict[str, Any]) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -17,6 +18,7 @@ from selectcheck.errors import EXIT_CONFIG
 if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
     from selectcheck.catalog.gpus import GpuEntry
+    from selectcheck.compute.memory import MemoryWorkload
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,9 +79,135 @@ def fail(message: str, help: str | None = None, location: str | None = None) -> 
     sys.exit(EXIT_CONFIG)
 
 
-def default_gradient_checkpointing(mode: str, given: bool | None) -> bool:
-    """As given, else on for QLoRA (its recipe) and off otherwise."""
-    return mode == "qlora" if given is None else given
+@dataclass(frozen=True)
+class WorkloadFlags:
+    """The values of the flags :func:`workload_options` declares (click passes them by these
+    names), and the two workloads they describe: the estimator's and a record's."""
+
+    mode: str
+    precision: str | None
+    kv_cache_precision: str | None
+    context: int
+    batch: int
+    engine: str
+    gradient_checkpointing: bool | None
+    optimizer: str
+    lora_rank: int
+    adapter_precision: str
+    autocast: bool
+    attention: str
+    gpu: str | None
+    vram_gb: float | None
+    count: int
+    parallelism: str | None
+    offload: str | None
+    gpu_memory_utilization: float
+    max_model_len: int | None
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    flash_attention: bool
+    n_ubatch: int
+    parallel: int | None
+    gpu_layers: int | None
+
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> WorkloadFlags:
+        """The flags among a command's keyword arguments."""
+        return cls(**{field.name: values[field.name] for field in fields(cls)})
+
+    @property
+    def checkpointing(self) -> bool:
+        """As given, else on for QLoRA (its recipe) and off otherwise."""
+        return self.mode == "qlora" if self.gradient_checkpointing is None else self.gradient_checkpointing
+
+    def memory_workload(self) -> MemoryWorkload:
+        """The estimator's workload; the precision defaults to nf4 for qlora, else bf16.
+        Raises the estimator's errors for settings that cannot run."""
+        from selectcheck.compute.memory import MemoryWorkload
+
+        return MemoryWorkload(
+            mode=self.mode,
+            precision=self.precision or ("nf4" if self.mode == "qlora" else "bf16"),
+            context_length=self.context,
+            batch_size=self.batch,
+            kv_cache_precision=self.kv_cache_precision,
+            gradient_checkpointing=self.checkpointing,
+            optimizer=self.optimizer,
+            lora_rank=self.lora_rank,
+            adapter_precision=self.adapter_precision,
+            autocast=self.autocast,
+            attention=self.attention,
+            engine=self.engine,
+            gpu_count=self.count,
+            parallelism=self.parallelism,
+            offload=self.offload,
+            gpu_memory_utilization=self.gpu_memory_utilization,
+            max_model_len=self.max_model_len,
+            max_num_seqs=self.max_num_seqs,
+            max_num_batched_tokens=self.max_num_batched_tokens,
+            flash_attention=self.flash_attention,
+            n_ubatch=self.n_ubatch,
+            parallel=self.parallel,
+            gpu_layers=self.gpu_layers,
+        )
+
+    def record_workload(self) -> dict[str, Any]:
+        """The flags as a record's workload, in the order a record writes its keys: what a team
+        would write, leaving out settings of other engines and the defaults an engine applies
+        anyway. The precision is as given (`any` included)."""
+        from selectcheck.compute.memory import MemoryWorkload
+
+        defaults = MemoryWorkload()
+        training = self.mode != "inference"
+        hardware: dict[str, Any] = {}
+        if self.gpu is not None:
+            hardware["gpu"] = self.gpu
+        if self.vram_gb is not None:
+            hardware["vram_gb"] = self.vram_gb
+        hardware["count"] = self.count
+        workload: dict[str, Any] = {
+            "name": "fine-tune" if training else "serving",
+            "mode": self.mode,
+            "engine": self.engine,
+            "hardware": hardware,
+        }
+        if self.parallelism is not None:
+            workload["parallelism"] = self.parallelism
+        workload["precision"] = self.precision
+        if self.kv_cache_precision is not None:
+            workload["kv_cache_precision"] = self.kv_cache_precision
+        workload["context_length"] = self.context
+        workload["batch_size"] = self.batch
+        if training:
+            workload["gradient_checkpointing"] = self.checkpointing
+            workload["optimizer"] = self.optimizer
+        if self.offload is not None:
+            workload["offload"] = self.offload  # for inference it cannot run: SC107 says so
+        if self.mode in ("lora", "qlora"):
+            workload["lora_rank"] = self.lora_rank
+            if self.adapter_precision != defaults.adapter_precision:
+                workload["adapter_precision"] = self.adapter_precision
+        if training and self.autocast:
+            workload["autocast"] = True
+        engine_settings: dict[str, tuple[tuple[str, Any, Any], ...]] = {
+            "transformers": (("attention", self.attention, defaults.attention),),
+            "vllm": (
+                ("gpu_memory_utilization", self.gpu_memory_utilization, defaults.gpu_memory_utilization),
+                ("max_model_len", self.max_model_len, None),
+                ("max_num_seqs", self.max_num_seqs, defaults.max_num_seqs),
+                ("max_num_batched_tokens", self.max_num_batched_tokens, defaults.max_num_batched_tokens),
+            ),
+            "llama.cpp": (
+                ("flash_attention", self.flash_attention, defaults.flash_attention),
+                ("n_ubatch", self.n_ubatch, defaults.n_ubatch),
+                ("parallel", self.parallel, None),
+                ("gpu_layers", self.gpu_layers, None),
+            ),
+        }
+        for key, value, default in engine_settings[self.engine]:
+            if value != default:
+                workload[key] = value
+        return workload
 
 
 def workload_options(
