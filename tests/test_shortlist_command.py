@@ -166,20 +166,24 @@ def test_use_and_policy_license_lists_decide_the_license_verdict(project: Path) 
     assert (denied["reason"], denied["rule"]) == ("license: the policy's license lists reject apache-2.0", "SC305")
 
 
-def test_the_repositorys_own_catalog_entries_are_shortlisted(project: Path) -> None:
-    (project / "catalog").mkdir()
-    (project / "catalog" / "models.yaml").write_text(
-        "catalog_version: 1\n"
-        "models:\n"
-        "  - id: acme/support-3b\n"
-        "    name: Acme Support 3B\n"
+def _own_model(name: str, license: str) -> str:
+    return (
+        f"  - id: acme/{name}\n"
+        f"    name: Acme {name}\n"
         "    family: acme\n"
-        "    license: apache-2.0\n"
+        f"    license: {license}\n"
         "    max_context: 16384\n"
         "    config: {model_type: llama, hidden_size: 3072, num_hidden_layers: 28, num_attention_heads: 24,"
         " num_key_value_heads: 8, head_dim: 128, intermediate_size: 8192, vocab_size: 128256,"
         " tie_word_embeddings: true, max_position_embeddings: 16384}\n"
-        "    source: https://example.com/acme/support-3b/config.json\n",
+        f"    source: https://example.com/acme/{name}/config.json\n"
+    )
+
+
+def test_the_repositorys_own_catalog_entries_are_shortlisted(project: Path) -> None:
+    (project / "catalog").mkdir()
+    (project / "catalog" / "models.yaml").write_text(
+        "catalog_version: 1\nmodels:\n" + _own_model("support-3b", "apache-2.0") + _own_model("tuned-3b", "acme-eula"),
         encoding="utf-8",
     )
     (project / ".selectcheck.yaml").write_text(
@@ -189,6 +193,13 @@ def test_the_repositorys_own_catalog_entries_are_shortlisted(project: Path) -> N
     own = _row(data, "acme/support-3b")
     assert own["reason"] is None and own["license"]["verdict"] == "allowed"
     assert own["model_max_context"] == 16384 and own["max_context"] <= 16384
+    # A license the catalog does not know is no reason to leave a model out (SC302 warns, SC301
+    # does not fail), but nobody has checked its terms: that is its condition.
+    unknown = _row(data, "acme/tuned-3b")
+    assert unknown["reason"] is None and unknown["license"]["verdict"] == "conditions"
+    assert unknown["license"]["obligations"] == [
+        "the license catalog does not know 'acme-eula': read its terms before relying on it (SC302)"
+    ]
 
 
 def test_text_table_lists_reasons_benchmarks_and_conditions(project: Path) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -32,7 +32,9 @@ from selectcheck.commands.workload_flags import (
 
 if TYPE_CHECKING:
     from selectcheck.analysis.shortlist import Shortlist, ShortlistRow
+    from selectcheck.compute.license_terms import Use
     from selectcheck.model.policy import Policy
+    from selectcheck.model.record import Workload
 
 GB = 1_000_000_000
 USES = ("commercial", "internal", "research")
@@ -108,7 +110,7 @@ def shortlist(use: str, category: str | None, formats: tuple[str, ...], policy: 
             _workload_model(workload),
             catalog=catalog,
             policy=loaded.policy,
-            use=use,  # type: ignore[arg-type]  # a click choice of USES
+            use=cast("Use", use),  # a click choice of USES
             precision=None if given.precision == "any" else given.precision,
             task=category,
         )
@@ -160,7 +162,7 @@ def _check_task(policy: Policy, category: str | None) -> None:
     )
 
 
-def _workload_model(workload: dict[str, Any]) -> Any:
+def _workload_model(workload: dict[str, Any]) -> Workload:
     """The record model of the workload (its precision a placeholder when it is `any`)."""
     from pydantic import ValidationError
 
