@@ -192,22 +192,15 @@ def test_bad_config_file_exits_2(tmp_path: Path) -> None:
     assert "is not valid JSON" in _estimate(tmp_path, "--config", "config.json").stderr
 
 
-def test_choices_match_the_estimator() -> None:
-    from selectcheck.commands import workload_flags as command
-    from selectcheck.compute import memory
+def test_every_choice_has_a_size_in_the_estimator() -> None:
+    """The choices are defined once (`compute.choices`); the estimator's tables must size every
+    precision a record or a flag may name, and nothing else."""
+    from selectcheck.compute import choices
+    from selectcheck.compute.memory.precisions import KV_BYTES, WEIGHT_BITS
 
-    assert set(command.MODES) == set(memory.MODES)
-    assert set(command.PRECISIONS) == set(memory.PRECISIONS)
-    assert set(command.KV_PRECISIONS) == set(memory.KV_PRECISIONS)
-    assert set(command.ENGINES) == set(memory.ENGINES)
-    assert set(command.OPTIMIZERS) == set(memory.OPTIMIZERS)
-    from selectcheck.compute.memory import workload
-
-    assert command.PARALLELISMS == workload.PARALLELISMS
-    assert command.TRAINING_PARALLELISMS == workload.TRAINING_PARALLELISMS
-    assert command.OFFLOADS == workload.OFFLOADS
-    assert command.ATTENTIONS == workload.ATTENTIONS
-    assert command.ADAPTER_PRECISIONS == workload.ADAPTER_PRECISIONS
+    assert set(WEIGHT_BITS) == set(choices.PRECISIONS)
+    assert set(KV_BYTES) == set(choices.KV_PRECISIONS)
+    assert set(choices.TRAINING_PARALLELISMS) == set(choices.PARALLELISMS)
 
 
 def test_commands_import_lazily() -> None:

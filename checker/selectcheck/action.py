@@ -200,6 +200,17 @@ def _counts(json_report: Path) -> dict[str, str]:
         return {}
 
 
+def _complete_sarif(path: Path) -> bool:
+    """Whether `path` holds a whole SARIF log. validate writes reports atomically and the
+    file was deleted before the run, so a file here is this run's; reading it back makes
+    sure that no truncated report is ever announced as the `sarif-file` output."""
+    try:
+        log = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(log, dict) and log.get("version") == "2.1.0" and isinstance(log.get("runs"), list)
+
+
 def _annotate_failure(text: str) -> None:
     # Fixed text only (see the module docstring).
     print(f"::error title=selectcheck::{text}", flush=True)
@@ -235,7 +246,7 @@ def run(environ: Mapping[str, str] = os.environ) -> int:
         if summary_path:
             _append(summary_path, reports.markdown)
         outputs = _counts(reports.json)
-    if inputs.sarif_file and Path(inputs.sarif_file).is_file():
+    if inputs.sarif_file and _complete_sarif(Path(inputs.sarif_file)):
         outputs["sarif-file"] = inputs.sarif_file
     output_path = environ.get("GITHUB_OUTPUT")
     if output_path:

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from selectcheck.compute.units import GB
+
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
     from selectcheck.catalog.gpus import GpuEntry
@@ -38,8 +40,6 @@ SLUG_MAX = 40
 TODO = "TODO"
 PLACEHOLDER_MODEL = "TODO/model-id"
 DEFAULT_CONTEXT = 4096
-MIB = 1024 * 1024
-GB = 1_000_000_000
 
 _FILE_NUMBER = re.compile(r"^(\d+)-[^/]*\.ya?ml$")
 _ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z][A-Z0-9]*)-([0-9]+)['\"]?\s*(?:#.*)?$", re.MULTILINE)

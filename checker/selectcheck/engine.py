@@ -25,13 +25,21 @@ from selectcheck.catalog import Catalog, catalog_for
 from selectcheck.diagnostics import FILE_START, Diagnostic, FileResult, Report, Severity, Span, Stage
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_bytes, load_path
-from selectcheck.loader.files import RefusedFile, WalkedFile, linked_component, read_regular, walk_records
+from selectcheck.loader.files import (
+    RefusedFile,
+    WalkedFile,
+    linked_component,
+    printable_name,
+    read_regular,
+    shortened,
+    walk_records,
+)
 from selectcheck.loader.summary import scan_summary
 from selectcheck.loader.yaml_loader import unreadable
 from selectcheck.model.record import Record, Waiver
 from selectcheck.policy_loader import LoadedPolicy
 from selectcheck.rules.registry import Rule, all_rules, rule_table
-from selectcheck.schema_check import validate_document
+from selectcheck.schema_check import validate_document, yaml11_notes
 
 if TYPE_CHECKING:
     from selectcheck.history import History
@@ -65,6 +73,9 @@ class Source:
     content: bytes | None = None
     # Why the file is not read (a link, a FIFO…): reported as SC005 instead of a check.
     refusal: str | None = None
+    # Why the name cannot be shown as it is (not UTF-8, control characters): SC005, and the
+    # file is still checked.
+    name_problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -89,7 +100,11 @@ class CheckSession:
 
     # ---- collecting files -------------------------------------------------------------
     def display(self, path: Path) -> str:
-        """The path as reports show it: relative to the working directory when inside it."""
+        """The path as reports show it: relative to the working directory when inside it,
+        with any byte that is not UTF-8 and any control character escaped."""
+        return printable_name(self._relative(path))[0]
+
+    def _relative(self, path: Path) -> str:
         absolute = _absolute(path)
         for base in (self._cwd, self.loaded_policy.root):
             try:
@@ -106,22 +121,37 @@ class CheckSession:
         seen: set[Path] = set()
         root = self.loaded_policy.root
         for path in paths:
-            link = linked_component(path, root)
-            if link is not None and (link != _absolute(path) or path.is_dir()):
+            try:
+                link = linked_component(path, root)
+                exists, is_dir = path.exists(), path.is_dir()
+            except OSError as exc:  # a name longer than the system allows, a symlink loop
+                raise ConfigError(
+                    f"cannot use the path {shortened(path.as_posix())}: {exc.strerror}",
+                    help="Check the paths you passed.",
+                ) from exc
+            if link is not None and (link != _absolute(path) or is_dir):
                 raise ConfigError(
                     f"{self.display(link)} is a symbolic link; selectcheck does not follow links to records",
                     help="Check the directory the records really live in (a link could point outside the repository).",
                 )
-            if link is None and not path.exists():
-                raise ConfigError(f"no such file or directory: {path}", help="Check the paths you passed.")
-            walked = sorted(walk_records(path), key=lambda w: w.path) if link is None and path.is_dir() else [
-                WalkedFile(path, None if link is None else "it is a symbolic link, which selectcheck does not follow")
-            ]
+            if link is None and not exists:
+                shown = shortened(path.as_posix(), 1000)
+                raise ConfigError(f"no such file or directory: {shown}", help="Check the paths you passed.")
+            walked = (
+                sorted(walk_records(path), key=lambda w: w.path)
+                if link is None and is_dir
+                else [
+                    WalkedFile(
+                        path, None if link is None else "it is a symbolic link, which selectcheck does not follow"
+                    )
+                ]
+            )
             for item in walked:
                 absolute = _absolute(item.path)
                 if absolute not in seen:
                     seen.add(absolute)
-                    sources.append(Source(self.display(item.path), item.path, refusal=item.refusal))
+                    display, problem = printable_name(self._relative(item.path))
+                    sources.append(Source(display, item.path, refusal=item.refusal, name_problem=problem))
         return sources
 
     # ---- the project index ------------------------------------------------------------
@@ -197,6 +227,18 @@ class CheckSession:
             self.diagnostic(failure.code, doc, failure.span, failure.pointer, failure.message, failure.help)
             for failure in doc.failures
         ]
+        if source.name_problem is not None:
+            raw.append(
+                self.diagnostic(
+                    "SC005",
+                    doc,
+                    FILE_START,
+                    "",
+                    f"the file name {source.name_problem}; reports show it escaped",
+                    "Rename the file (`git mv`) to a UTF-8 name without control characters, so every "
+                    "report, and GitHub's annotations, can name it.",
+                )
+            )
         record: Record | None = None
         if doc.data is not None and not any(f.fatal for f in doc.failures):
             record, stage_diags = self._validate(doc)
@@ -262,10 +304,17 @@ class CheckSession:
                 )
             ]
         record, violations = validate_document(data, Record, "record.schema.json")
+        violations, yaml11_warnings = yaml11_notes(violations, doc.yaml11)
         diags = [
             self.diagnostic("SC002", doc, doc.locate(v.pointer, key=v.at_key), v.pointer, v.message, v.help)
             for v in violations
         ]
+        for warning in yaml11_warnings:
+            diag = self.diagnostic(
+                "SC002", doc, doc.locate(warning.pointer), warning.pointer, warning.message, warning.help
+            )
+            diag.severity = Severity.WARNING  # valid either way; only YAML 1.1 tools read it differently
+            diags.append(diag)
         return record, diags
 
     @property

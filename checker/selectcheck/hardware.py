@@ -19,14 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from selectcheck.compute.units import GB, MIB
 from selectcheck.errors import ConfigError
 
 if TYPE_CHECKING:
     from selectcheck.catalog.gpus import GpuEntry
     from selectcheck.compute.aliases import AliasIndex
 
-MIB = 1024 * 1024
-GB = 1_000_000_000
 # A card "has the declared memory" when NVML reports at least this share of the catalog
 # total: typical nvidia-smi figures differ by a few MiB between boards and drivers.
 MEMORY_TOLERANCE = 0.99

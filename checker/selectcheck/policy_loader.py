@@ -18,10 +18,10 @@ from pydantic import ValidationError
 
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_path
-from selectcheck.loader.files import RefusedFile, read_regular
+from selectcheck.loader.files import RefusedFile, read_regular, shortened
 from selectcheck.model.policy import Policy
 from selectcheck.resources import DEFAULT_POLICY, POLICY_DIR
-from selectcheck.schema_check import validate_document
+from selectcheck.schema_check import validate_document, yaml11_notes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,6 +84,23 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _resolve(path: Path) -> tuple[Path, str | None]:
+    """`path` resolved, and why the file system refuses it as a name (longer than it
+    allows, a symlink loop, no permission, a NUL character), or None. A path that does not
+    exist is not refused here: each caller reports that in its own words."""
+    resolved = path
+    try:
+        resolved = path.resolve()
+        resolved.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return resolved, None
+    except ValueError:  # "embedded null byte": YAML can write "\0"
+        return path, "the name contains a NUL character"
+    except OSError as exc:
+        return path, exc.strerror or type(exc).__name__
+    return resolved, None
+
+
 def _inside(path: Path, *roots: Path) -> bool:
     resolved = path.resolve()
     return any(resolved == r or r in resolved.parents for r in (root.resolve() for root in roots))
@@ -107,7 +124,7 @@ class _Reader:
         parent: dict[str, Any] = {}
         if extends is not None and extends != "none":
             parent = self.read_chain(self._resolve_extends(str(extends), path, doc))
-        own = self._absolutize(data, path.parent)
+        own = self._absolutize(data, path.parent, doc, path)
         return _merge(parent, own)
 
     def _resolve_extends(self, extends: str, path: Path, doc: LoadedDocument | None) -> Path:
@@ -120,7 +137,9 @@ class _Reader:
                 location=location,
                 help="Vendor the policy into the repository and name its relative path.",
             )
-        target = (path.parent / extends).resolve()
+        target, problem = _resolve(path.parent / extends)
+        if problem is not None:
+            raise ConfigError(f"extends {shortened(extends)!r}: {problem}", location=location)
         if not _inside(target, self.root, POLICY_DIR):
             raise ConfigError(
                 f"extends {extends!r} points outside the project",
@@ -154,6 +173,8 @@ class _Reader:
                 )
             data = doc.data
         _, violations = validate_document(data, Policy, "policy.schema.json")
+        if doc is not None:
+            violations, _ = yaml11_notes(violations, doc.yaml11)
         if violations:
             first = violations[0]
             where = self._location(doc, first.pointer, path, at_key=first.at_key)
@@ -162,13 +183,24 @@ class _Reader:
         assert isinstance(data, dict)
         return dict(data), doc
 
-    def _absolutize(self, data: dict[str, Any], base: Path) -> dict[str, Any]:
+    def _absolutize(self, data: dict[str, Any], base: Path, doc: LoadedDocument | None, path: Path) -> dict[str, Any]:
         """Paths inside a policy are relative to its own file; resolve them now, before merging."""
         result = dict(data)
+
+        def usable(written: str, pointer: str, what: str) -> Path:
+            target, problem = _resolve(base / written)
+            if problem is not None:
+                raise ConfigError(
+                    f"{what} {shortened(written)!r}: {problem}",
+                    location=self._location(doc, pointer, path),
+                    help="Name a file or directory inside the repository.",
+                )
+            return target
+
         if "records" in result:
             records = []
-            for p in result["records"]:
-                target = (base / p).resolve()
+            for i, p in enumerate(result["records"]):
+                target = usable(p, f"/records/{i}", "record directory")
                 if "://" in p or not _inside(target, self.root):
                     raise ConfigError(
                         f"record directory {p!r} is outside the project",
@@ -180,8 +212,8 @@ class _Reader:
             catalog: dict[str, list[str]] = {}
             for kind, paths in result["catalog"].items():
                 resolved = []
-                for p in paths:
-                    target = (base / p).resolve()
+                for i, p in enumerate(paths):
+                    target = usable(p, f"/catalog/{kind}/{i}", "catalog file")
                     if "://" in p or not _inside(target, self.root, POLICY_DIR):
                         raise ConfigError(
                             f"catalog file {p!r} is outside the project",
@@ -215,9 +247,13 @@ def load_policy(explicit: Path | None = None, cwd: Path | None = None, root: Pat
     git stage loads the base revision's policy from a copy of its files)."""
     cwd = (cwd or Path.cwd()).resolve()
     if explicit is not None:
-        explicit = (cwd / explicit).resolve()
+        explicit, problem = _resolve(cwd / explicit)
+        if problem is not None:
+            raise ConfigError(f"cannot use the policy path {shortened(str(explicit))}: {problem}")
         if not explicit.is_file():
-            raise ConfigError(f"policy file not found: {explicit}", help="Check the --policy path.")
+            raise ConfigError(
+                f"policy file not found: {shortened(str(explicit), 1000)}", help="Check the --policy path."
+            )
         config = explicit
         root = root or _project_root(cwd)
     else:

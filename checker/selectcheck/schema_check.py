@@ -8,9 +8,10 @@ one diagnostic per violation, with a message written for people and a fix hint
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +23,8 @@ from selectcheck.resources import load_schema
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
+
+    from selectcheck.loader import Yaml11Reading
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
@@ -43,6 +46,7 @@ class SchemaViolation:
     message: str
     help: str
     at_key: bool = False  # locate the mapping key (unknown keys) rather than the value
+    expected_types: tuple[str, ...] = ()  # JSON types the schema wanted, for a type violation
 
 
 @cache
@@ -67,6 +71,8 @@ def _describe(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "not a number" if math.isnan(value) else "infinite"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -156,7 +162,12 @@ def _violations(error: ValidationError, root: Any) -> Iterator[SchemaViolation]:
             )
         return
     if validator == "required":
-        missing = [name for name in expected if isinstance(instance, dict) and name not in instance]
+        # jsonschema reports each missing key as its own error, naming it first in the message.
+        missing = [
+            name
+            for name in expected
+            if isinstance(instance, dict) and name not in instance and error.message.startswith(repr(name))
+        ]
         for name in missing:
             yield SchemaViolation(
                 f"{pointer}/{name}",
@@ -167,7 +178,8 @@ def _violations(error: ValidationError, root: Any) -> Iterator[SchemaViolation]:
         return
     if validator == "type":
         message = f"{_property_name(error, root)} must be {_type_names(expected)}, not {_describe(instance)}"
-        yield SchemaViolation(pointer, message, "Change the value to the expected type.")
+        names = tuple(str(n) for n in (expected if isinstance(expected, list) else [expected]))
+        yield SchemaViolation(pointer, message, "Change the value to the expected type.", expected_types=names)
         return
     if validator in ("enum", "const"):
         choices = expected if isinstance(expected, list) else [expected]
@@ -187,6 +199,13 @@ def _violations(error: ValidationError, root: Any) -> Iterator[SchemaViolation]:
             pointer,
             f"{_property_name(error, root)} is {_describe(instance)}, not a valid {expected}",
             "Write dates as YYYY-MM-DD, for example 2026-11-20.",
+        )
+        return
+    if validator == "pattern" and isinstance(schema, dict) and schema.get("format") == "date":
+        yield SchemaViolation(
+            pointer,
+            f"{_property_name(error, root)} {_describe(instance)} is not a date between 1900 and 2999",
+            "Write the real date as YYYY-MM-DD, for example 2026-11-20.",
         )
         return
     if validator == "pattern":
@@ -210,13 +229,18 @@ def _violations(error: ValidationError, root: Any) -> Iterator[SchemaViolation]:
             "maximum": "at most",
             "exclusiveMaximum": "less than",
         }[str(validator)]
+        huge = isinstance(instance, float) and math.isinf(instance)
         yield SchemaViolation(
             pointer,
-            f"{_property_name(error, root)} is {_describe(instance)}; it must be {relation} {expected}",
-            "Correct the number.",
+            f"{_property_name(error, root)} is {_describe(instance)}; it must be {relation} {_number(expected)}",
+            "A number this large reads as infinity; write the real value." if huge else "Correct the number.",
         )
         return
     yield SchemaViolation(pointer, f"{_property_name(error, root)}: {error.message}", "Correct the value.")
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)
 
 
 def check_schema(data: Any, schema_name: str) -> list[SchemaViolation]:
@@ -246,4 +270,61 @@ def validate_document(data: Any, model: type[ModelT], schema_name: str) -> tuple
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         pointer = "".join(f"/{p}" for p in first["loc"] if not str(p).startswith("function-"))
+        if first["type"] == "finite_number":  # NaN: JSON Schema has no way to refuse it
+            name = str(first["loc"][-1]) if first["loc"] else "the value"
+            return None, [SchemaViolation(pointer, f"{name} is not a number (.nan)", "Write a number.")]
         return None, [SchemaViolation(pointer, first["msg"], "Correct the value.")]
+
+
+# ---- YAML 1.1 readings -----------------------------------------------------------------------
+# selectcheck reads YAML 1.2, like editors and check-jsonschema. Where YAML 1.1 (PyYAML and
+# older tools) reads a plain scalar as another value and the schema wants a boolean or number
+# there, say so with the fix, so a record means the same to every reader.
+
+_BOOLEAN_OR_NUMBER = frozenset({"boolean", "number", "integer"})
+
+
+def _yaml11_literal(value: Any) -> str:
+    """The value as YAML 1.2 would have to be written (no digit grouping)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def yaml11_notes(
+    violations: list[SchemaViolation], readings: Mapping[str, Yaml11Reading]
+) -> tuple[list[SchemaViolation], list[SchemaViolation]]:
+    """(the violations, with the fix for YAML 1.1 readings; warnings for numbers that pass the
+    schema but that YAML 1.1 reads as another number, such as `0150`)."""
+    if not readings:
+        return violations, []
+    noted: list[SchemaViolation] = []
+    for violation in violations:
+        reading = readings.get(violation.pointer)
+        if reading is not None and _BOOLEAN_OR_NUMBER.intersection(violation.expected_types):
+            literal = _yaml11_literal(reading.value)
+            kind = "true or false" if isinstance(reading.value, bool) else "a number"
+            violation = replace(
+                violation,
+                help=f"A bare `{reading.text}` is text in YAML 1.2 (selectcheck, editors, check-jsonschema), "
+                f"although YAML 1.1 tools read it as {literal}. If you mean {kind}, write `{literal}`.",
+            )
+        noted.append(violation)
+    warnings = []
+    failing = {v.pointer for v in violations}
+    for pointer, reading in readings.items():
+        if pointer in failing or isinstance(reading.value, bool) or ":" in reading.text:
+            continue
+        if any(token.startswith("x-") for token in pointer.split("/")):
+            continue  # the team's own metadata: no schema reads it
+        value = reading.text.replace("_", "").lstrip("+-").lstrip("0") or "0"
+        sign = "-" if reading.text.startswith("-") else ""
+        warnings.append(
+            SchemaViolation(
+                pointer,
+                f"`{reading.text}` is {sign}{value} in YAML 1.2 (selectcheck, editors, check-jsonschema), "
+                f"but {_yaml11_literal(reading.value)} (octal) to YAML 1.1 tools such as PyYAML",
+                f"Write `{sign}{value}` without the leading zero, so every YAML reader sees the same number.",
+            )
+        )
+    return noted, warnings

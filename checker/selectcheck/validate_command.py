@@ -14,6 +14,7 @@ from selectcheck.analysis.context import RunOptions
 from selectcheck.diagnostics import Report, Severity
 from selectcheck.engine import MAX_RECORD_BYTES, CheckSession, Selection, Source
 from selectcheck.errors import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OK, ConfigError
+from selectcheck.loader.files import printable_name, shortened, write_atomically
 from selectcheck.policy_loader import load_policy
 from selectcheck.reporters import renderer
 from selectcheck.reporters.sanitize import safe_line
@@ -43,8 +44,10 @@ def _sources(session: CheckSession, options: ValidateOptions) -> list[Source]:
     if STDIN in paths:
         if paths.count(STDIN) > 1:
             raise ConfigError("`-` (stdin) can be given only once")
+        display, problem = printable_name(options.stdin_filename or "<stdin>")
         # Read one byte past the limit: the loader reports an oversized input as SC005.
-        sources.append(Source(options.stdin_filename or "<stdin>", None, sys.stdin.buffer.read(MAX_RECORD_BYTES + 1)))
+        content = sys.stdin.buffer.read(MAX_RECORD_BYTES + 1)
+        sources.append(Source(display, None, content, name_problem=problem))
         paths = [p for p in paths if p != STDIN]
     if not paths and not sources:
         paths = [d for d in session.loaded_policy.record_dirs if d.is_dir()]
@@ -76,15 +79,20 @@ def _exit_code(report: Report, options: ValidateOptions) -> int:
     return EXIT_OK
 
 
-def _emit(report: Report, options: ValidateOptions) -> None:
+def _emit(report: Report, options: ValidateOptions) -> list[str]:
+    """Print or write every report; the reports that could not be written, as messages."""
     formats = options.formats
     under_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    failures: list[str] = []
     if not formats:
         formats = [("github", None)] if under_actions else [("text", None)]
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if under_actions and summary_path:
-            with open(summary_path, "a", encoding="utf-8") as handle:
-                handle.write(renderer("markdown")(report))
+            try:  # the step summary is appended to by every step: it cannot be replaced
+                with open(summary_path, "a", encoding="utf-8") as handle:
+                    handle.write(renderer("markdown")(report))
+            except OSError as exc:
+                failures.append(f"cannot append the markdown report to $GITHUB_STEP_SUMMARY: {exc.strerror}")
     for name, target in formats:
         if name == "text":
             from selectcheck.reporters.text import render as render_text
@@ -94,12 +102,13 @@ def _emit(report: Report, options: ValidateOptions) -> None:
             text = renderer(name)(report)
         if target is None:
             click.echo(text, nl=False, color=options.color if name == "text" else None)
-        else:
-            try:
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
-                Path(target).write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot write the {name} report to {target}: {exc.strerror}") from exc
+            continue
+        try:
+            write_atomically(Path(target), text)
+        except (OSError, UnicodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            failures.append(f"cannot write the {name} report to {shortened(target)}: {reason}")
+    return failures
 
 
 def _no_style(text: str, **_: object) -> str:
@@ -137,7 +146,12 @@ def run_validate(options: ValidateOptions) -> int:
     if not found and not report.files and not options.allow_empty:
         raise _nothing_checked(session, options)
     report.fail_on_warnings = options.strict
-    _emit(report, options)
+    failures = _emit(report, options)
     for message in report.internal_errors:
         click.echo(f"selectcheck: {safe_line(message)} (this is a bug in selectcheck; please report it)", err=True)
+    if failures:
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise ConfigError(
+            failures[0] + more, help="No report was left half-written; free space or fix the path and run again."
+        )
     return _exit_code(report, options)

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from selectcheck.compute.architecture import Architecture, architecture_from_hf_config
+from selectcheck.compute.choices import PRECISIONS
 from selectcheck.compute.memory import (
     CUDA_CONTEXT_BYTES,
     NF4_BITS,
     NF4_DOUBLE_QUANT_BITS,
     PART_NAMES,
-    PRECISIONS,
     MemoryWorkload,
     MemoryWorkloadError,
     bits_per_weight,

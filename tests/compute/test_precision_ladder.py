@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from selectcheck.compute.memory import PRECISIONS, WEIGHT_BITS
+from selectcheck.compute.choices import PRECISIONS
+from selectcheck.compute.memory import WEIGHT_BITS
 from selectcheck.compute.memory.feasibility import setting_impossibilities
 from selectcheck.compute.memory.precisions import INFERENCE_LADDERS, TRAINING_LADDERS, precisions_by_quality
 

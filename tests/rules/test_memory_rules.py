@@ -386,9 +386,20 @@ def test_sc105_unknown_model_points_at_the_candidate(catalog: Catalog) -> None:
         "acme/private-13b is not in the model catalog and has neither `parameters` nor `architecture`"
         in finding.message
     )
-    # An unknown model that is not the chosen one is not reported.
+    assert "whether it fits the workloads is unverified" in finding.message
+    # Issue 13: every candidate is checked; an unknown one that is not chosen cannot be
+    # compared on size and fit.
     data = _record([_serving()], chosen=QWEN7, candidates=candidates)
-    assert _run("SC105", _context(data, catalog)) == []
+    [other] = _run("SC105", _context(data, catalog))
+    assert other.pointer == "/candidates/1/model" and "cannot be compared" in other.message
+
+
+def test_sc105_suggests_the_catalog_id_a_typo_means(catalog: Catalog) -> None:
+    typo = "Qwen/Qwen2.5-Coder-7B-Instrukt"
+    candidates = [{"model": typo, "license": "apache-2.0", "scores": {}}]
+    data = _record([_serving()], chosen=typo, candidates=candidates)
+    [finding] = _run("SC105", _context(data, catalog))
+    assert "Did you mean `Qwen/Qwen2.5-Coder-7B-Instruct`?" in finding.help
 
 
 def test_sc105_reports_an_unusable_architecture_and_the_fallback(catalog: Catalog) -> None:

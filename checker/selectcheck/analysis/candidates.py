@@ -37,6 +37,7 @@ from selectcheck.compute.memory.feasibility import (
 )
 from selectcheck.compute.memory.vllm import VllmCapacity
 from selectcheck.compute.memory.vllm import capacity as vllm_capacity
+from selectcheck.compute.units import GB
 
 if TYPE_CHECKING:
     from selectcheck.catalog.gpus import GpuEntry
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     from selectcheck.model.policy import VramPolicy
     from selectcheck.model.record import Candidate, Hardware, Workload
 
-GB = 1_000_000_000
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
@@ -263,8 +263,9 @@ def workload_fit(ctx: RecordContext, candidate_index: int, workload_index: int) 
 def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> WorkloadFit:
     workload = ctx.record.workloads[workload_index]
     resolved = resolve_architecture(ctx, candidate_index)
+    card = card_of(ctx, workload.hardware)
     return fit_on_card(
-        workload, resolved.architecture, resolved.parameters, card_of(ctx, workload.hardware), ctx.policy.vram
+        workload, resolved.architecture, resolved.parameters, card, ctx.policy.vram, source=resolved.source
     )
 
 
@@ -274,10 +275,14 @@ def fit_on_card(
     parameters: int | None,
     card: Card | None,
     vram: VramPolicy,
+    *,
+    source: str = "catalog",
 ) -> WorkloadFit:
     """A model's memory on a record workload, against the card and the policy's headroom: what
     SC101/SC102 judge in a record, and what `selectcheck shortlist` judges for every catalog
-    model (one implementation, so the two never disagree)."""
+    model (one implementation, so the two never disagree). ``source`` says where the
+    architecture comes from (:class:`ResolvedArchitecture`), for the message of a size that
+    overflows."""
     budget = warn = None
     if card is not None:
         budget, warn = card_budget(workload, card, vram)
@@ -294,10 +299,11 @@ def fit_on_card(
         return WorkloadFit(None, card, budget, warn, str(exc), impossible=True)
     except (MemoryWorkloadError, ArchitectureError, ValueError) as exc:
         return WorkloadFit(None, card, budget, warn, str(exc))
-    except ArithmeticError:  # absurd sizes overflow float arithmetic
-        tokens = workload.context_length * workload.batch_size
-        reason = f"context_length × batch_size ({len(str(tokens))}-digit token count) is too large to estimate"
-        return WorkloadFit(None, card, budget, warn, reason)
+    except ArithmeticError:
+        # The record's own numbers are bounded by its schema; a config.json's are not, and
+        # an absurd size there overflows float arithmetic.
+        where = {"config": "its config.json", "record": "the record's architecture"}.get(source, "the model's sizes")
+        return WorkloadFit(None, card, budget, warn, f"the sizes in {where} are too large to estimate")
     return WorkloadFit(estimate, card, budget, warn, vllm=vllm)
 
 

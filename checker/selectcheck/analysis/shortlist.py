@@ -35,6 +35,7 @@ from selectcheck.analysis.candidates import (
 from selectcheck.analysis.licenses import policy_license_verdict, policy_rejects
 from selectcheck.compute.memory.precisions import precisions_by_quality
 from selectcheck.compute.search import first_true
+from selectcheck.compute.units import format_gb
 
 if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
     from selectcheck.compute.license_terms import Use
     from selectcheck.model.policy import Policy
     from selectcheck.model.record import Workload
-
-GB = 1_000_000_000
 
 LicenseVerdictName = Literal["allowed", "conditions", "forbidden"]
 
@@ -260,10 +259,6 @@ def judge_license(license: str, use: Use, catalog: Catalog, policy: Policy) -> L
     return LicenseJudgement(license, "allowed")
 
 
-def _gb(value: int) -> str:
-    return f"{value / GB:.1f} GB"
-
-
 def _reason(
     workload: Workload,
     precision: str,
@@ -299,13 +294,13 @@ def _memory_reason(fit: WorkloadFit, precision: str, ladder: tuple[str, ...]) ->
     at = f"even at {precision}" if len(ladder) > 1 else f"at {precision}"
     vllm = fit.vllm
     if estimate.total_bytes > budget:
-        return f"does not fit {at}: {_gb(estimate.total_bytes)} per GPU, over the {_gb(budget)} budget"
+        return f"does not fit {at}: {format_gb(estimate.total_bytes)} per GPU, over the {format_gb(budget)} budget"
     if vllm is not None and not vllm.starts:
         return (
             f"does not fit {at}: vLLM's KV cache pool holds {vllm.kv_cache_tokens:,} tokens, less than one "
             f"request of {vllm.request_tokens:,}"
         )
     return (
-        f"does not fit {at}: vLLM's CUDA context and graphs need {_gb(vllm.outside_share_bytes if vllm else 0)} "
+        f"does not fit {at}: vLLM's CUDA context and graphs need {format_gb(vllm.outside_share_bytes if vllm else 0)} "
         "outside its share"
     )

@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from selectcheck import __version__
 from selectcheck.compute.aliases import AliasIndex
 from selectcheck.errors import ConfigError
 from selectcheck.loader import load_path
+from selectcheck.loader.files import write_atomically
 
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
@@ -101,18 +101,8 @@ def _store(raw: bytes, data: Any) -> None:
     target = _cache_file(raw)
     if target is None:
         return
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".catalog-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temporary, target)
-    except (OSError, TypeError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    with contextlib.suppress(OSError, TypeError, ValueError):  # a cache: a failed write costs only time
+        write_atomically(target, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 def _read_entries(kind: str, path: Path) -> list[Any]:

@@ -18,7 +18,9 @@ class CatalogModel(BaseModel):
     """Base of every catalog entry: unknown keys are errors, `x-` keys are rejected too
     (catalogs are our own data and must stay exact), values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # A repository can add catalog files through a pull request: no value may be infinite
+    # or NaN (`1e400`, `.nan`), which would only overflow later, inside a rule.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def list_to_tuple(value: Any) -> Any:

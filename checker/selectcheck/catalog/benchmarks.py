@@ -27,7 +27,8 @@ __all__ = [
 ]
 
 _Ids = Ids
-_Range = Annotated[tuple[float, float], BeforeValidator(list_to_tuple)]
+_Bounded = Annotated[float, Field(ge=-(10**9), le=10**9)]
+_Range = Annotated[tuple[_Bounded, _Bounded], BeforeValidator(list_to_tuple)]
 
 ScaleKind = Literal["proportion", "rating", "score"]
 
@@ -90,6 +91,7 @@ class BenchmarkEntry(CatalogModel):
     n: int | None = Field(
         default=None,
         gt=0,
+        le=10**9,
         description=(
             "Number of scored items in the split that is actually evaluated. The noise "
             "floor of a score gap is computed from it. Null for leaderboard aggregates and "

@@ -24,10 +24,10 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from selectcheck.catalog.base import URL_PATTERN, CatalogModel, Ids, list_to_tuple
 from selectcheck.compute.aliases import AliasIndex, normalize_id
+from selectcheck.compute.units import GB, GIB, MIB
 
 __all__ = ["GpuCatalogFile", "GpuEntry", "GpuNameProblem", "family_members", "gpu_name_problem"]
 
-MIB = 1024 * 1024
 
 BF16_MIN_CAPABILITY = (8, 0)
 """NVIDIA compute capability from which cards have bf16 tensor cores (Ampere)."""
@@ -75,11 +75,13 @@ class GpuEntry(CatalogModel):
     )
     marketed_gb: float = Field(
         gt=0,
+        le=100_000,
         description='Memory as marketed, in decimal GB (the `80` of an "80 GB" card).',
     )
     memory_bytes: int | None = Field(
         default=None,
         gt=0,
+        le=10**14,
         description=(
             "Exact device memory in bytes where it is known and NVML does not apply (AMD), or "
             "a conservative figure where systems expose less than marketed and no NVML total "
@@ -89,6 +91,7 @@ class GpuEntry(CatalogModel):
     nvml_total_mib: int | None = Field(
         default=None,
         gt=0,
+        le=10**8,
         description=(
             "Total memory NVML reports (`nvmlDeviceGetMemoryInfo().total`, nvidia-smi's "
             "`MiB` figure), in MiB. Preferred over the marketed figure for fit checks."
@@ -168,7 +171,7 @@ class GpuEntry(CatalogModel):
             return self.nvml_total_mib * MIB
         if self.memory_bytes is not None:
             return self.memory_bytes
-        return int(self.marketed_gb * 1_000_000_000)
+        return int(self.marketed_gb * GB)
 
 
 class GpuCatalogFile(CatalogModel):
@@ -207,7 +210,7 @@ def family_members(gpus: Iterable[GpuEntry], name: str) -> tuple[GpuEntry, ...]:
 def same_memory(card: GpuEntry, vram_gb: float) -> bool:
     """`vram_gb` as a team would write this card's memory: the marketed GB, or the total the
     driver reports in GB or GiB, within 5%."""
-    figures = (card.marketed_gb, card.total_bytes() / 1e9, card.total_bytes() / 2**30)
+    figures = (card.marketed_gb, card.total_bytes() / GB, card.total_bytes() / GIB)
     return any(abs(vram_gb - figure) <= 0.05 * figure for figure in figures)
 
 

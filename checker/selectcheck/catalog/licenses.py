@@ -64,6 +64,7 @@ class UserCap(CatalogModel):
 
     monthly_active_users: int = Field(
         gt=0,
+        le=10**12,
         description="The number of monthly active users above which a separate license is needed.",
     )
     measured: NonEmptyStr = Field(

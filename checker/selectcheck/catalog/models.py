@@ -28,7 +28,8 @@ __all__ = ["ModelCatalogFile", "ModelConfig", "ModelEntry"]
 
 
 _Ids = Ids
-_Pos = Annotated[int, Field(gt=0)]
+# Sizes far beyond any real model, which keep the estimate's arithmetic finite.
+_Pos = Annotated[int, Field(gt=0, le=10**9)]
 
 
 class ModelConfig(CatalogModel):
@@ -80,7 +81,7 @@ class ModelConfig(CatalogModel):
         default=None, description="Width of the shared expert (Qwen2-MoE)."
     )
     first_k_dense_replace: int | None = Field(
-        default=None, ge=0, description="Leading layers with a dense MLP (DeepSeek)."
+        default=None, ge=0, le=10**9, description="Leading layers with a dense MLP (DeepSeek)."
     )
     q_lora_rank: _Pos | None = Field(default=None, description="MLA query compression rank.")
     kv_lora_rank: _Pos | None = Field(default=None, description="MLA latent (cached) rank.")
@@ -127,7 +128,7 @@ class ModelEntry(CatalogModel):
         ),
     )
     config: ModelConfig = Field(description="The config.json values the estimate needs.")
-    parameters: _Pos | None = Field(
+    parameters: Annotated[int, Field(gt=0, le=10**15)] | None = Field(
         default=None,
         description=(
             "Published parameter count where it differs from the one computed from `config` "

@@ -7,6 +7,7 @@ the catalog GPUs the workload fits. `--format json` prints the stable shape of D
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from selectcheck.commands.workload_flags import (
-    TRAINING_PARALLELISMS,
     UsageError,
     WorkloadFlags,
     fail,
     named_card,
     workload_options,
 )
+from selectcheck.compute.choices import TRAINING_PARALLELISMS
+from selectcheck.compute.units import GB, format_gb
 
 if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
     from selectcheck.compute.memory import MemoryEstimate, MemoryWorkload
     from selectcheck.compute.memory.vllm import VllmCapacity
 
-GB = 1_000_000_000
+_gb = functools.partial(format_gb, digits=2)  # the estimate table shows two decimals
+
 MAX_CONFIG_BYTES = 1024 * 1024
 
 _COUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
@@ -310,10 +313,6 @@ def _resolve_card(catalog: Catalog, gpu: str | None, vram_gb: float | None) -> _
     if entry is None:
         return None
     return _Card(entry.id, entry.total_bytes(), entry.id)
-
-
-def _gb(value: int | float) -> str:
-    return f"{value / GB:.2f} GB"
 
 
 def _settings(workload: MemoryWorkload) -> str:

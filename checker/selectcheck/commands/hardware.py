@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from selectcheck.compute.units import format_gb
 from selectcheck.errors import EXIT_CONFIG
 
 
@@ -22,8 +23,9 @@ def hardware(fmt: str, policy: Path | None) -> None:
     import json
 
     from selectcheck.catalog import catalog_for
+    from selectcheck.compute.units import MIB
     from selectcheck.errors import ConfigError
-    from selectcheck.hardware import MIB, group_gpus, read_nvml
+    from selectcheck.hardware import group_gpus, read_nvml
     from selectcheck.policy_loader import load_policy
 
     try:
@@ -70,7 +72,7 @@ def hardware(fmt: str, policy: Path | None) -> None:
         )
         lines.append(
             f"# {label} {which}: {group.name}, {group.total_bytes // MIB:,} MiB "
-            f"({group.total_bytes / 1e9:.1f} GB) total per GPU; {known}"
+            f"({format_gb(group.total_bytes)}) total per GPU; {known}"
         )
         if group.catalog_id is not None and group.vram_gb is not None:
             lines.append("#   NVML reports less memory than the catalog's card: vram_gb keeps the check honest")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from selectcheck.compute.choices import MODES, PARALLELISMS
 from selectcheck.errors import EXIT_CONFIG
 
 if TYPE_CHECKING:
@@ -16,12 +17,9 @@ if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
     from selectcheck.model.shortlist import ShortlistModel
 
-MODES = ("inference", "lora", "qlora", "full-finetune")
-PARALLELISMS = ("tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3")
 # A shortlist of the whole catalog is tens of kilobytes; anything far larger is not one.
 MAX_SHORTLIST_BYTES = 16 * 1024 * 1024
 WRITE_SHORTLIST = "Write it with `selectcheck shortlist … --format json=FILE`."
-GB = 1_000_000_000
 
 
 def _fail(message: str, help: str | None = None) -> NoReturn:
@@ -260,6 +258,7 @@ def _detected_hardware(catalog: Catalog) -> HardwareChoice:
     """The local NVIDIA GPUs (NVML) as the workload's hardware: the largest group of identical
     cards, as `selectcheck hardware` would print it."""
     from selectcheck import authoring
+    from selectcheck.compute.units import MIB
     from selectcheck.errors import ConfigError
     from selectcheck.hardware import detect_gpus, group_gpus
 
@@ -274,7 +273,7 @@ def _detected_hardware(catalog: Catalog) -> HardwareChoice:
         gpu=block.get("gpu"),
         vram_gb=block.get("vram_gb"),
         count=group.count,
-        note=f"detected by NVML: {group.name} × {group.count}, {group.total_bytes // authoring.MIB:,} MiB each{others}",
+        note=f"detected by NVML: {group.name} × {group.count}, {group.total_bytes // MIB:,} MiB each{others}",
         bf16=entry.bf16 if entry is not None else True,
         total_bytes=group.total_bytes,
     )
@@ -356,11 +355,13 @@ def _shortlisted(models: list[ShortlistModel], catalog: Catalog, name: str) -> S
 
 def _shortlist_note(row: ShortlistModel, first: ShortlistModel) -> str:
     """`shortlist: fits at bf16, 18.5 GB per GPU, 3.3 GB to spare, up to 15,856 tokens`."""
+    from selectcheck.compute.units import format_gb
+
     note = f"shortlist: fits at {row.precision}"
     if row.per_gpu_bytes is not None:
-        note += f", {row.per_gpu_bytes / GB:.1f} GB per GPU"
+        note += f", {format_gb(row.per_gpu_bytes)} per GPU"
     if row.headroom_bytes is not None:
-        note += f", {row.headroom_bytes / GB:.1f} GB to spare"
+        note += f", {format_gb(row.headroom_bytes)} to spare"
     if row.max_context is not None:
         note += f", up to {row.max_context:,} tokens"
     if row.precision != first.precision:

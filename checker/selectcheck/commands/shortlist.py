@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from selectcheck.commands.workload_flags import (
-    PRECISIONS,
     UsageError,
     WorkloadFlags,
     fail,
     named_card,
     workload_options,
 )
+from selectcheck.compute.choices import PRECISIONS
 
 if TYPE_CHECKING:
     from selectcheck.analysis.shortlist import Shortlist, ShortlistRow
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from selectcheck.model.policy import Policy
     from selectcheck.model.record import Workload
 
-GB = 1_000_000_000
 USES = ("commercial", "internal", "research")
 FORMATS = ("text", "json", "markdown")
 
@@ -220,11 +219,13 @@ def _json_row(row: ShortlistRow) -> dict[str, Any]:
 
 
 def _gb(value: int | None) -> str:
-    return "-" if value is None else f"{value / GB:.2f} GB"
+    from selectcheck.compute.units import format_gb
+
+    return "-" if value is None else format_gb(value, digits=2)
 
 
 def _params(value: int) -> str:
-    return f"{value / 1e9:.2f}B"
+    return f"{value / 1e9:.2f}B"  # billions of parameters, not bytes
 
 
 def _context(row: ShortlistRow) -> str:

@@ -1,7 +1,8 @@
 """The workload flags `estimate` and `shortlist` share (they mirror a record's workload keys),
 how a usage error ends either command, and how `--gpu`/`--vram-gb` must name one card.
 
-Only click is imported at the top, like every module of this package.
+Only click and the choice lists (`compute.choices`, plain `typing`) are imported at the top,
+like every module of this package.
 """
 
 from __future__ import annotations
@@ -13,6 +14,17 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from selectcheck.compute.choices import (
+    ADAPTER_PRECISIONS,
+    ATTENTIONS,
+    ENGINES,
+    KV_PRECISIONS,
+    MODES,
+    OFFLOADS,
+    OPTIMIZERS,
+    PARALLELISMS,
+    PRECISIONS,
+)
 from selectcheck.errors import EXIT_CONFIG
 
 if TYPE_CHECKING:
@@ -21,46 +33,6 @@ if TYPE_CHECKING:
     from selectcheck.compute.memory import MemoryWorkload
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# The choices of `selectcheck.compute.memory` (kept here so `--help` does not import it; a
-# test holds them equal).
-MODES = ("inference", "lora", "qlora", "full-finetune")
-PRECISIONS = (
-    "fp32",
-    "bf16",
-    "fp16",
-    "mixed",
-    "fp8",
-    "int8",
-    "int4",
-    "nf4",
-    "gptq-int4",
-    "gptq-int8",
-    "awq-int4",
-    "gguf-f16",
-    "gguf-q8_0",
-    "gguf-q6_k",
-    "gguf-q5_k_m",
-    "gguf-q5_k_s",
-    "gguf-q4_k_m",
-    "gguf-iq4_nl",
-    "gguf-q4_k_s",
-    "gguf-q4_0",
-    "gguf-iq4_xs",
-    "gguf-q3_k_l",
-    "gguf-q3_k_m",
-    "gguf-q3_k_s",
-    "gguf-q2_k",
-)
-KV_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "q8_0", "q4_0")
-ENGINES = ("transformers", "vllm", "llama.cpp")
-OPTIMIZERS = ("adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd")
-PARALLELISMS = ("tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3")
-TRAINING_PARALLELISMS = ("ddp", "zero-1", "zero-2", "zero-3", "fsdp", "tensor", "pipeline")
-OFFLOADS = ("optimizer", "parameters")
-ATTENTIONS = ("sdpa", "flash", "eager")
-ADAPTER_PRECISIONS = ("fp32", "bf16")
-
 
 class UsageError(Exception):
     """A flag or combination of flags the command cannot work with: exit 2 with a help line."""

@@ -4,8 +4,9 @@ from selectcheck.loader.yaml_loader import (
     LoadedDocument,
     LoadFailure,
     LoadLimits,
+    Yaml11Reading,
     load_bytes,
     load_path,
 )
 
-__all__ = ["LoadFailure", "LoadLimits", "LoadedDocument", "load_bytes", "load_path"]
+__all__ = ["LoadFailure", "LoadLimits", "LoadedDocument", "Yaml11Reading", "load_bytes", "load_path"]

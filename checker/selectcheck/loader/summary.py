@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
+from selectcheck.loader.yaml_loader import load_text
 
 _WANTED = ("id", "status", "supersedes", "superseded_by")
 _COMMENT = re.compile(r"[ \t]+#.*$")
@@ -127,10 +127,9 @@ def _scan(text: str) -> dict[str, Any]:
 
 
 def _parse(text: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return {}
+    # The loader that checks records: it reads YAML 1.2 as they do and never raises on bad
+    # input (PyYAML's own constructors raise on `!!bool maybe` or a 5,000-digit number).
+    data = load_text(text, "").data
     if not isinstance(data, dict):
         return {}
     return {key: data[key] for key in _WANTED if key in data}

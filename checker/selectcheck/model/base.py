@@ -13,7 +13,7 @@ import datetime
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 # Teams may keep their own metadata under `x-` keys; every other unknown key is a typo.
 X_KEY_PATTERN = "^x-"
@@ -33,6 +33,9 @@ class SchemaModel(BaseModel):
         # no "5" → 5 coercion. The engine validates with pydantic first (fast) and asks the
         # JSON Schema only for located messages when pydantic refuses (schema_check.py).
         strict=True,
+        # JSON has no infinity or NaN; YAML writes them `.inf`/`.nan` or overflows into them
+        # (`1e400`). A non-finite number would only overflow later, inside a rule.
+        allow_inf_nan=False,
     )
 
     @model_validator(mode="before")
@@ -43,20 +46,37 @@ class SchemaModel(BaseModel):
         return data
 
 
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Years 1900-2999: no decision, score or waiver lies outside them, and date arithmetic
+# (a waiver's limit is the record's date plus the policy's days) stays far from year 9999.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+DATE_PATTERN = r"^(?:19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+_ISO_DATE = re.compile(DATE_PATTERN)
 
 
 def _iso_date_only(value: Any) -> Any:
-    """YAML dates stay strings; accept exactly what JSON Schema's `format: date` accepts (a
-    lax pydantic date would also take a number as a Unix timestamp)."""
+    """YAML dates stay strings; accept exactly what JSON Schema's `format: date` and the
+    year pattern accept (a lax pydantic date would also take a number as a Unix timestamp)."""
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"dates lie between {FIRST_YEAR} and {LAST_YEAR}")
         return value
     if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError("dates are written YYYY-MM-DD")
+        raise ValueError(f"dates are written YYYY-MM-DD, in the years {FIRST_YEAR}-{LAST_YEAR}")
     return value
 
 
-IsoDate = Annotated[datetime.date, Field(strict=False), BeforeValidator(_iso_date_only)]
+IsoDate = Annotated[
+    datetime.date,
+    Field(strict=False),
+    BeforeValidator(_iso_date_only),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+]
+
+# Upper bounds far beyond any real value that keep every later computation finite (a
+# pull request can write `parameters: 1e300`): the schema refuses such a value at its node.
+MAX_ITEMS = 10**9  # benchmark and evaluation items
+MAX_SCORE = 10**9  # a score in any benchmark's unit (percentage points, ratings)
+Finite = Annotated[float, Field(ge=-MAX_SCORE, le=MAX_SCORE)]
 
 
 def _not_bool(value: Any) -> Any:

@@ -6,10 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from selectcheck.model.base import NotBool, SchemaModel
+from selectcheck.model.base import MAX_ITEMS, MAX_SCORE, Finite, NotBool, SchemaModel
 from selectcheck.model.record import NonEmpty, Status
 
-# YAML 1.1 reads a bare `off` as false; both mean the rule is off.
+# A century: longer evidence ages and waivers mean "never", and keep date arithmetic in range.
+MAX_DAYS = 36_500
+# selectcheck reads YAML 1.2, where a bare `off` is the text "off"; `false` (what YAML 1.1
+# tools make of it) means off too, so a policy reads the same in either.
 SeverityOverride = Literal["error", "warning", "info", "off", False]
 
 
@@ -17,7 +20,7 @@ class TaskPolicy(SchemaModel):
     benchmarks: Annotated[list[str], Field(min_length=1)] = Field(
         title="Benchmarks", description="Benchmark ids that measure this task; evidence must come from these."
     )
-    minimums: dict[str, float] = Field(
+    minimums: dict[str, Finite] = Field(
         default_factory=dict,
         title="Minimums",
         description="Benchmark id → the lowest acceptable score of the chosen model (SC210).",
@@ -51,13 +54,13 @@ class OwnEvaluationPolicy(SchemaModel):
         title="Required for status",
         description="Record statuses that must carry an own evaluation (SC401).",
     )
-    min_n: Annotated[int, Field(ge=1)] = Field(
+    min_n: Annotated[int, Field(ge=1, le=MAX_ITEMS)] = Field(
         default=100, title="Minimum items", description="Own evaluations smaller than this warn (SC410)."
     )
 
 
 class EvidencePolicy(SchemaModel):
-    max_age_days: Annotated[int, Field(ge=1)] = Field(
+    max_age_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = Field(
         default=730, title="Maximum age (days)", description="Scores older than this warn (SC211)."
     )
 
@@ -71,7 +74,7 @@ DEFAULT_EQUIVALENCE_MARGINS: dict[str, float] = {"chatbot-arena": 20.0}
 
 
 class EquivalencePolicy(SchemaModel):
-    margin: Annotated[float, Field(gt=0)] = Field(
+    margin: Annotated[float, Field(gt=0, le=MAX_SCORE)] = Field(
         default=DEFAULT_EQUIVALENCE_MARGIN,
         title="Equivalence margin",
         description=(
@@ -81,7 +84,7 @@ class EquivalencePolicy(SchemaModel):
             "inside ±margin."
         ),
     )
-    margins: dict[NonEmpty, Annotated[float, Field(gt=0)]] = Field(
+    margins: dict[NonEmpty, Annotated[float, Field(gt=0, le=MAX_SCORE)]] = Field(
         default_factory=lambda: dict(DEFAULT_EQUIVALENCE_MARGINS),
         title="Per-benchmark margins",
         description=(
@@ -94,7 +97,7 @@ class EquivalencePolicy(SchemaModel):
 
 
 class WaiverPolicy(SchemaModel):
-    max_days: Annotated[int, Field(ge=1)] = Field(
+    max_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = Field(
         default=365,
         title="Maximum waiver length (days)",
         description="A waiver may not expire later than this many days after the record's date.",
@@ -154,7 +157,7 @@ class Policy(SchemaModel):
     rules: dict[Annotated[str, Field(pattern=r"^SC[0-9]{3}$")], SeverityOverride] = Field(
         default_factory=dict,
         title="Rule severities",
-        description="Rule code → error, warning, info or off (a bare YAML `off` reads as false and also means off).",
+        description="Rule code → error, warning, info or off (`false` also means off).",
     )
 
     @field_validator("rules", mode="after")

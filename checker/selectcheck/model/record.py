@@ -6,45 +6,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from selectcheck.model.base import IsoDate, NotBool, SchemaModel
+from selectcheck.compute.choices import (
+    AdapterPrecision,
+    Attention,
+    Engine,
+    KvPrecision,
+    Mode,
+    Offload,
+    Optimizer,
+    Parallelism,
+    WeightPrecision,
+)
+from selectcheck.model.base import MAX_ITEMS, Finite, IsoDate, NotBool, SchemaModel
 
 Status = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
 IntendedUse = Literal["commercial", "internal", "research"]
-Mode = Literal["inference", "lora", "qlora", "full-finetune"]
-WeightPrecision = Literal[
-    "fp32",
-    "bf16",
-    "fp16",
-    "fp8",
-    "int8",
-    "int4",
-    "nf4",
-    "gptq-int4",
-    "gptq-int8",
-    "awq-int4",
-    "gguf-f16",
-    "gguf-q8_0",
-    "gguf-q6_k",
-    "gguf-q5_k_m",
-    "gguf-q5_k_s",
-    "gguf-q4_k_m",
-    "gguf-q4_k_s",
-    "gguf-iq4_nl",
-    "gguf-q4_0",
-    "gguf-iq4_xs",
-    "gguf-q3_k_l",
-    "gguf-q3_k_m",
-    "gguf-q3_k_s",
-    "gguf-q2_k",
-    "mixed",
-]
-KvPrecision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "q8_0", "q4_0"]
-Engine = Literal["transformers", "vllm", "llama.cpp"]
-Optimizer = Literal["adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd"]
-Parallelism = Literal["tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3"]
-Offload = Literal["optimizer", "parameters"]
-Attention = Literal["sdpa", "flash", "eager"]
-AdapterPrecision = Literal["fp32", "bf16"]
 ReasonKind = Literal["benchmark", "own-evaluation", "license", "hardware", "latency", "cost", "ecosystem", "other"]
 
 RECORD_ID_PATTERN = r"^[A-Z][A-Z0-9]*-[0-9]+$"
@@ -80,7 +56,7 @@ class Hardware(SchemaModel):
         title="GPU",
         description="A GPU id from the catalog (for example A100-80GB, L4, H100-80GB).",
     )
-    vram_gb: Annotated[float, Field(gt=0)] | None = Field(
+    vram_gb: Annotated[float, Field(gt=0, le=100_000)] | None = Field(
         default=None,
         title="VRAM (GB)",
         description="Memory per GPU in GB (1e9 bytes), for GPUs the catalog does not know.",
@@ -105,10 +81,10 @@ def _hardware_schema(schema: dict[str, Any]) -> None:
 
 
 class Latency(SchemaModel):
-    p95_budget: Annotated[float, Field(gt=0)] = Field(
+    p95_budget: Annotated[float, Field(gt=0, le=10**9)] = Field(
         title="p95 budget (ms)", description="The 95th-percentile latency the product can afford, in ms."
     )
-    p95_measured: Annotated[float, Field(gt=0)] | None = Field(
+    p95_measured: Annotated[float, Field(gt=0, le=10**9)] | None = Field(
         default=None,
         title="p95 measured (ms)",
         description="The 95th-percentile latency you measured on this workload, in ms.",
@@ -240,7 +216,7 @@ class Workload(SchemaModel):
 
 
 class Score(SchemaModel):
-    value: float = Field(
+    value: Finite = Field(
         title="Value",
         description="The score in the benchmark's own unit: percentage points (0–100) for accuracy-like "
         "metrics, the rating for Elo-like ones.",
@@ -256,15 +232,15 @@ class Score(SchemaModel):
     setting: str | None = Field(
         default=None, title="Setting", description="How it was measured, e.g. '0-shot pass@1', '5-shot'."
     )
-    n: Annotated[int, Field(ge=1)] | None = Field(
+    n: Annotated[int, Field(ge=1, le=MAX_ITEMS)] | None = Field(
         default=None,
         title="Items",
         description="Number of scored items, when it differs from the catalog or the benchmark is not in it.",
     )
-    stderr: Annotated[float, Field(ge=0)] | None = Field(
+    stderr: Annotated[float, Field(ge=0, le=MAX_ITEMS)] | None = Field(
         default=None, title="Standard error", description="The reported standard error, in the score's unit."
     )
-    ci95: Annotated[list[float], Field(min_length=2, max_length=2)] | None = Field(
+    ci95: Annotated[list[Finite], Field(min_length=2, max_length=2)] | None = Field(
         default=None,
         title="95% interval",
         description="[low, high] of the 95% confidence interval, for rating-style scores.",
@@ -285,30 +261,34 @@ class ArchitectureSpec(SchemaModel):
         title="Config file",
         description="Path (relative to the repository root) of the model's Hugging Face config.json.",
     )
-    hidden_size: Annotated[int, Field(ge=1)] | None = Field(default=None, description="Model width.")
-    num_hidden_layers: Annotated[int, Field(ge=1)] | None = Field(default=None, description="Decoder layers.")
-    num_attention_heads: Annotated[int, Field(ge=1)] | None = Field(default=None, description="Query heads.")
-    num_key_value_heads: Annotated[int, Field(ge=1)] | None = Field(
+    hidden_size: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(default=None, description="Model width.")
+    num_hidden_layers: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None, description="Decoder layers."
+    )
+    num_attention_heads: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None, description="Query heads."
+    )
+    num_key_value_heads: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         default=None, description="KV heads (grouped-query attention)."
     )
-    head_dim: Annotated[int, Field(ge=1)] | None = Field(
+    head_dim: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         default=None, description="Per-head dimension when it is not hidden_size / num_attention_heads."
     )
-    intermediate_size: Annotated[int, Field(ge=1)] | None = Field(default=None, description="MLP width.")
-    vocab_size: Annotated[int, Field(ge=1)] | None = Field(default=None, description="Vocabulary size.")
+    intermediate_size: Annotated[int, Field(ge=1, le=10_000_000)] | None = Field(default=None, description="MLP width.")
+    vocab_size: Annotated[int, Field(ge=1, le=100_000_000)] | None = Field(default=None, description="Vocabulary size.")
     tie_word_embeddings: bool | None = Field(
         default=None, description="Whether the LM head shares the embedding matrix."
     )
-    max_position_embeddings: Annotated[int, Field(ge=1)] | None = Field(
+    max_position_embeddings: Annotated[int, Field(ge=1, le=10**9)] | None = Field(
         default=None, description="Maximum context the model supports."
     )
-    sliding_window: Annotated[int, Field(ge=1)] | None = Field(
+    sliding_window: Annotated[int, Field(ge=1, le=10**9)] | None = Field(
         default=None, description="Sliding-window size of local-attention layers."
     )
-    num_local_experts: Annotated[int, Field(ge=1)] | None = Field(
+    num_local_experts: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         default=None, description="MoE: experts per layer (all are resident in memory)."
     )
-    num_experts_per_tok: Annotated[int, Field(ge=1)] | None = Field(
+    num_experts_per_tok: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         default=None, description="MoE: experts active per token."
     )
 
@@ -324,7 +304,7 @@ class Candidate(SchemaModel):
     license_name: NonEmpty | None = Field(
         default=None, title="License name", description="The license's name when `license` is `other`."
     )
-    parameters: Annotated[float, Field(gt=0)] | None = Field(
+    parameters: Annotated[float, Field(gt=0, le=10**15)] | None = Field(
         default=None,
         title="Parameters",
         description="Total parameter count (all experts); optional when the catalog knows the model.",
@@ -369,9 +349,9 @@ class Decision(SchemaModel):
 
 class OwnEvaluation(SchemaModel):
     dataset: NonEmpty = Field(title="Dataset", description="What you evaluated on: your real task's data.")
-    n: Annotated[int, Field(ge=1)] = Field(title="Items", description="Number of evaluated items.")
+    n: Annotated[int, Field(ge=1, le=MAX_ITEMS)] = Field(title="Items", description="Number of evaluated items.")
     metric: NonEmpty = Field(title="Metric", description="The metric, in percentage points (0–100).")
-    results: dict[NonEmpty, float] = Field(
+    results: dict[NonEmpty, Finite] = Field(
         title="Results", description="Candidate model id → score on your evaluation."
     )
     samples: dict[NonEmpty, NonEmpty] | None = Field(

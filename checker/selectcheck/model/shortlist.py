@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from selectcheck.model.record import IntendedUse, WeightPrecision, Workload
+from selectcheck.compute.choices import WeightPrecision
+from selectcheck.model.record import IntendedUse, Workload
 
 __all__ = ["SHORTLIST_VERSION", "Shortlist", "ShortlistLicense", "ShortlistModel", "ShortlistTask"]
 

@@ -43,12 +43,12 @@ import math
 import re
 from collections.abc import Iterable
 
+from selectcheck.compute.units import GIB, MIB
 from selectcheck.diagnostics import Diagnostic, FileResult, Report, Severity, WorkloadMemory
 from selectcheck.reporters.sanitize import neutralise
 
 __all__ = ["DEFAULT_MAX_BYTES", "escape", "render"]
 
-MIB = 1024 * 1024
 # GitHub's limit is 1 MiB per step; keep headroom for anything else the step appends.
 DEFAULT_MAX_BYTES = MIB - 32 * 1024
 MAX_CELL_CHARS = 1000
@@ -127,7 +127,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _gib(value: int | None) -> str:
-    return "n/a" if value is None else f"{value / 2**30:.2f} GiB"
+    return "n/a" if value is None else f"{value / GIB:.2f} GiB"
 
 
 class _Budget:
@@ -266,12 +266,12 @@ def _chart(memory: WorkloadMemory) -> str:
         return ""
     names = [part.name for part in memory.parts] + ["total"]
     values = [part.bytes for part in memory.parts] + [memory.total_bytes]
-    gib = [v / 2**30 for v in values]
+    gib = [v / GIB for v in values]
     lines: list[float] = []
     if memory.usable_bytes is not None:
-        lines.append(memory.usable_bytes / 2**30)
+        lines.append(memory.usable_bytes / GIB)
     if memory.card_bytes is not None:
-        lines.append(memory.card_bytes / 2**30)
+        lines.append(memory.card_bytes / GIB)
     top = max([*gib, *lines, 0.0])
     y_max = max(1, math.ceil(top * 1.1))
     title = _mermaid_label(f"{memory.workload}: {memory.model} on {memory.hardware}", 100)

@@ -25,6 +25,7 @@ from selectcheck.compute.memory import (
     usable_bytes,
     workload_budget_bytes,
 )
+from selectcheck.compute.units import format_gb
 from selectcheck.rules.registry import Finding
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from selectcheck.compute.memory.vllm import VllmCapacity
     from selectcheck.model.record import Workload
 
-GB = 1_000_000_000
 EstimateOf = Callable[[MemoryWorkload], MemoryEstimate]
 
 PART_LABELS = {
@@ -55,9 +55,6 @@ _MODE_NAMES = {"lora": "LoRA", "qlora": "QLoRA", "full-finetune": "full fine-tun
 _TRIAL_ERRORS = (MemoryWorkloadError, ArchitectureError, ValueError, ArithmeticError)
 
 
-def format_gb(value: int | float) -> str:
-    """Decimal GB with one decimal, as vendors market cards (`24.2 GB`)."""
-    return f"{value / GB:.1f} GB"
 
 
 def largest_part(estimate: MemoryEstimate) -> tuple[str, int]:

@@ -19,6 +19,14 @@ declare(
         `usr_facing` would otherwise silently disable a check; keys of your own are allowed
         when they start with `x-`.
 
+        Records are read as YAML 1.2, like editors and `check-jsonschema` read them: a bare
+        `no`, `on` or `8:00` is text, `0150` is the number 150. Where a YAML 1.1 tool (PyYAML)
+        would read such a value differently and the schema wants a boolean or a number there,
+        the finding says so and names the fix (`write false`); a number with a leading zero
+        that both read as numbers gets a warning. Numbers are bounded far beyond any real
+        value (parameters at most 10^15, scores within ±10^9, dates in the years 1900–2999),
+        so `1e400`, `.inf` and `.nan` are findings at the value, never an overflow later.
+
         While a record has schema errors the policy rules do not run on it: they would
         reason about data that is not what you meant.
     """,

@@ -15,7 +15,10 @@ declare(
         YAML says keys are unique, but common loaders (PyYAML, the Go and JavaScript ones)
         accept a repeated key and silently keep the last value. In a record that usually
         means a score or a setting was edited in one place and the stale copy wins. The
-        diagnostic points at the second occurrence and names the line of the first.
+        diagnostic points at the second occurrence and names the line of the first. A
+        repeated merge key (`<<`) is reported too: loaders disagree on which one wins
+        (ruamel.yaml, and so check-jsonschema, refuses the file); merge several mappings
+        with one key, `<<: [*a, *b]`.
     """,
     failing="""
         scores:

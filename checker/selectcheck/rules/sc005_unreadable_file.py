@@ -22,7 +22,10 @@ declare(
         - is empty or holds only comments,
         - holds several YAML documents (`---` separators): one record per file,
         - nests deeper than the limit, or uses anchors and aliases that expand to more than
-          the allowed number of values (the "billion laughs" attack).
+          the allowed number of values (the "billion laughs" attack),
+        - holds an integer longer than 4,300 decimal digits (Python refuses to convert one),
+        - has a name that is not UTF-8 or holds control characters: the file is still
+          checked, and reports show the name with those bytes escaped (`\\xe9`).
     """,
     failing="""
         schema_version: 1

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from selectcheck.analysis.candidates import chosen_fits, record_workload_memory
 from selectcheck.analysis.context import RecordContext, chosen_index
+from selectcheck.compute.units import format_gb
 from selectcheck.rules.memory_advice import (
     approximation_note,
     budget_phrase,
     fix_help,
-    format_gb,
     largest_part_phrase,
     vllm_findings,
     vllm_pool_note,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from selectcheck.compute.units import GB, MIB
 from selectcheck.diagnostics import Stage
 from selectcheck.hardware import match_catalog_gpu
 from selectcheck.rules.registry import Finding, rule
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from selectcheck.hardware import DetectedGpu
     from selectcheck.model.record import Workload
 
-MIB = 1024 * 1024
-GB = 1_000_000_000
 
 EXPLANATION = """
     `validate --detect-hardware` reads the NVIDIA GPUs of the machine it runs on through

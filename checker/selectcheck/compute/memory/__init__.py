@@ -33,32 +33,24 @@ from selectcheck.compute.memory.estimate import (
 from selectcheck.compute.memory.parts import kv_cache_bytes, kv_cache_bytes_per_token
 from selectcheck.compute.memory.precisions import (
     GGUF_PRECISIONS,
-    KV_PRECISIONS,
     NF4_BITS,
     NF4_DOUBLE_QUANT_BITS,
-    PRECISIONS,
     QUANTIZED_PRECISIONS,
     WEIGHT_BITS,
     bits_per_weight,
     weight_bytes,
 )
-from selectcheck.compute.memory.workload import ENGINES, MODES, OPTIMIZERS, TRAINING_MODES, MemoryWorkload
+from selectcheck.compute.memory.workload import MemoryWorkload
 
 __all__ = [
     "CONSTANTS",
     "CUDA_CONTEXT_BYTES",
-    "ENGINES",
     "GGUF_PRECISIONS",
-    "KV_PRECISIONS",
-    "MODES",
     "NF4_BITS",
     "NF4_DOUBLE_QUANT_BITS",
-    "OPTIMIZERS",
     "OVERHEAD_PARTS",
     "PART_NAMES",
-    "PRECISIONS",
     "QUANTIZED_PRECISIONS",
-    "TRAINING_MODES",
     "VLLM_GPU_MEMORY_UTILIZATION",
     "WEIGHT_BITS",
     "Constant",

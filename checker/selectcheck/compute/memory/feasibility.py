@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from selectcheck.compute.choices import TRAINING_MODES
 from selectcheck.compute.memory.errors import ImpossibleWorkload
 from selectcheck.compute.memory.precisions import (
     FOUR_BIT_PRECISIONS,
@@ -16,7 +17,6 @@ from selectcheck.compute.memory.precisions import (
     TRAINABLE_PRECISIONS,
 )
 
-TRAINING_MODES = ("lora", "qlora", "full-finetune")
 INFERENCE_ENGINES = ("vllm", "llama.cpp")
 # Strategies that shard training state (optimizer states, gradients, weights).
 SHARDED_TRAINING = ("zero-1", "zero-2", "zero-3", "fsdp")

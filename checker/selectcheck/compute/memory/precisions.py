@@ -56,7 +56,6 @@ WEIGHT_BITS: dict[str, float] = {
     "awq-int4": GROUP128_INT4_BITS,
     **GGUF_BITS,
 }
-PRECISIONS = tuple(WEIGHT_BITS)
 # Linear-layer quantisers: embeddings, LM head and norms stay 16-bit.
 QUANTIZED_PRECISIONS = ("fp8", "int8", "int4", "nf4", "gptq-int4", "gptq-int8", "awq-int4")
 GGUF_PRECISIONS = tuple(GGUF_BITS)
@@ -77,7 +76,6 @@ KV_BYTES: dict[str, float] = {
     "q8_0": 34 / 32,  # llama.cpp --cache-type-k q8_0
     "q4_0": 18 / 32,
 }
-KV_PRECISIONS = tuple(KV_BYTES)
 
 
 def bits_per_weight(precision: str) -> float:

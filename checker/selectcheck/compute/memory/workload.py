@@ -6,6 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from selectcheck.compute.choices import (
+    ADAPTER_PRECISIONS,
+    ATTENTIONS,
+    ENGINES,
+    KV_PRECISIONS,
+    MODES,
+    OFFLOADS,
+    OPTIMIZERS,
+    PARALLELISMS,
+    PRECISIONS,
+    TRAINING_MODES,
+)
 from selectcheck.compute.memory.constants import (
     LLAMA_CPP_UBATCH,
     VLLM_GPU_MEMORY_UTILIZATION,
@@ -13,19 +25,7 @@ from selectcheck.compute.memory.constants import (
     VLLM_MAX_NUM_SEQS,
 )
 from selectcheck.compute.memory.errors import MemoryWorkloadError
-from selectcheck.compute.memory.feasibility import TRAINING_MODES as TRAINING_MODES
 from selectcheck.compute.memory.feasibility import refuse, resolved_parallelism, setting_impossibilities
-from selectcheck.compute.memory.precisions import KV_PRECISIONS, PRECISIONS
-
-MODES = ("inference", "lora", "qlora", "full-finetune")
-ENGINES = ("transformers", "vllm", "llama.cpp")
-# adamw-8bit and the paged variants are bitsandbytes' fused optimizers.
-OPTIMIZERS = ("adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd")
-PARALLELISMS = ("tensor", "pipeline", "ddp", "fsdp", "zero-1", "zero-2", "zero-3")
-TRAINING_PARALLELISMS = ("ddp", "zero-1", "zero-2", "zero-3", "fsdp", "tensor", "pipeline")
-OFFLOADS = ("optimizer", "parameters")
-ATTENTIONS = ("sdpa", "flash", "eager")
-ADAPTER_PRECISIONS = ("fp32", "bf16")
 
 
 def _choice(name: str, value: str, allowed: Sequence[str]) -> None:
