@@ -37,3 +37,22 @@ def test_generated_records_are_valid_records(tmp_path: Path) -> None:
     report = invoke(["validate", "--format", "json", "records"], tmp_path).json()
     assert report["files"] == 20
     assert not [d for d in report["diagnostics"] if d["code"].startswith("SC0")]
+
+
+def test_shortlist_benchmark_runs_on_one_round(tmp_path: Path) -> None:
+    out = tmp_path / "shortlist.json"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "shortlist_speed.py"), "--rounds", "1", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode in (0, 3), result.stderr  # 3: over the time budget, which is not a test's verdict
+    assert "| shortlist of " in result.stdout and "| estimator floor " in result.stdout
+    data = json.loads(out.read_text())
+    inner = data["in_process"]
+    assert inner["models"] >= 45 and 0 < inner["listed"] < inner["models"]
+    # The floor is one estimate per model and precision; the shortlist adds the context search.
+    assert inner["floor_calls"] == inner["models"] * 4 and inner["estimates"] > inner["floor_calls"]
+    assert set(data["commands"]) == {"selectcheck shortlist", "selectcheck --version"}
+    assert data["met"] == (result.returncode == 0)

@@ -163,6 +163,8 @@ def test_text_marks_approximated_parts(tmp_path: Path) -> None:
         (["llama-3.1-8bb"], "Did you mean `meta-llama/Llama-3.1-8B-Instruct`?"),
         ([], "no model"),
         ([LLAMA8, "--gpu", "A100-90GB"], "Did you mean `A100-80GB`?"),
+        ([LLAMA8, "--gpu", "A100"], "GPU 'A100' is ambiguous: the catalog has A100-40GB (40 GB) and A100-80GB (80 GB)"),
+        ([LLAMA8, "--gpu", "H100-80GB", "--vram-gb", "24"], "--vram-gb 24 does not match H100-80GB (80 GB)"),
         ([LLAMA8, "--precision", "mixed"], "precision 'mixed' is only meaningful for full-finetune"),
         ([LLAMA8, "--mode", "lora", "--engine", "vllm"], "vllm is an inference engine"),
         ([LLAMA8, "--mode", "training"], "Invalid value for '--mode'"),

@@ -116,7 +116,10 @@ def _apply(step: FileStep, project: Path) -> None:
 def test_the_guide_runs_as_written(tmp_path: Path) -> None:
     steps = guide_steps(GUIDE.read_text(encoding="utf-8"))
     used = {step.argv[0] for step in steps if isinstance(step, Command)}
-    assert {"estimate", "noise", "new", "validate", "import"} <= used
+    assert {"shortlist", "estimate", "noise", "new", "validate", "import"} <= used
+    # The lesson's order: the shortlist first, then the record, then the evidence.
+    order = [step.argv[0] for step in steps if isinstance(step, Command)]
+    assert order[0] == "shortlist" and order.index("shortlist") < order.index("new") < order.index("noise")
     for step in steps:
         if isinstance(step, FileStep):
             _apply(step, tmp_path)

@@ -3,6 +3,7 @@ to be filled in; numbering continues; nothing is ever overwritten."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -510,3 +511,115 @@ def test_parallelism_reaches_the_record_and_its_estimate_hint(project: Path) -> 
     replicas = _new(other, "Replicas", "--model", LLAMA, "--gpu", "A100-80GB", "--count", "2", "--mode", "lora")
     assert replicas.exit_code == 0
     assert _assert_schema_clean(_only_record(other))["workloads"][0]["parallelism"] == "ddp"
+
+
+# ---- --from-shortlist: the workload, use and task of a saved shortlist, its top models -------
+
+
+def _save_shortlist(project: Path, *args: str, name: str = "shortlist.json") -> dict[str, Any]:
+    result = invoke(["shortlist", *args, "--format", f"json={name}"], project)
+    assert result.exit_code == 0, result.stderr
+    document: dict[str, Any] = json.loads((project / name).read_text(encoding="utf-8"))
+    return document
+
+
+def _listed(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [row for row in document["models"] if row["reason"] is None]
+
+
+def test_from_shortlist_prefills_workload_use_task_and_the_top_models(project: Path) -> None:
+    flags = ("--gpu", "L4", "--engine", "vllm", "--context", "8192", "--batch", "4", "--use", "internal")
+    shortlist = _save_shortlist(project, *flags, "--task", "code")
+    result = _new(project, "Code assistant", "--from-shortlist", "shortlist.json")
+    assert result.exit_code == 0, result.stderr
+    path = _only_record(project)
+    data = _assert_schema_clean(path)
+    top = _listed(shortlist)[:3]
+    assert [c["model"] for c in data["candidates"]] == [row["model"] for row in top]
+    assert [c["license"] for c in data["candidates"]] == [row["license"]["id"] for row in top]
+    assert data["decision"]["chosen"] == top[0]["model"]
+    assert data["workloads"] == [{**shortlist["workload"], "precision": top[0]["precision"]}]
+    assert data["task"]["category"] == "code" and data["task"]["intended_use"] == "internal"
+    text = path.read_text(encoding="utf-8")
+    # Empty score blocks for every benchmark the policy requires for the task, per candidate.
+    for benchmark in shortlist["task"]["benchmarks"]:
+        assert text.count(f"#   {benchmark}:") == 3, benchmark
+    assert text.count("# shortlist: fits at ") == 3
+    # Only the evidence is missing: the infrastructure and license checks already pass.
+    assert _codes(project) == ["SC201"]
+    # The estimate hint repeats the shortlist's workload, and it fits.
+    (hint,) = [line for line in text.splitlines() if line.startswith("#   selectcheck estimate ")]
+    estimate = invoke([*hint.removeprefix("#   selectcheck ").split(), "--format", "json"], project)
+    assert estimate.exit_code == 0, estimate.stderr
+    assert estimate.json()["fits"] is True and estimate.json()["total_bytes"] == top[0]["per_gpu_bytes"]
+
+
+def test_from_shortlist_takes_the_named_models_in_order(project: Path) -> None:
+    shortlist = _save_shortlist(project, "--gpu", "L4", "--engine", "vllm", "--context", "12288", "--batch", "8")
+    args = ["--from-shortlist", "shortlist.json", "--model", LLAMA, "--model", "llama-3.2-3b", "--task", "support-bot"]
+    result = _new(project, "Support bot", *args)
+    assert result.exit_code == 0, result.stderr
+    data = _assert_schema_clean(_only_record(project))
+    assert [c["model"] for c in data["candidates"]] == [LLAMA, "meta-llama/Llama-3.2-3B-Instruct"]
+    (llama,) = [row for row in shortlist["models"] if row["model"] == LLAMA]
+    assert data["workloads"][0]["precision"] == llama["precision"] == "awq-int4"
+    assert data["task"]["category"] == "support-bot"
+    text = _only_record(project).read_text(encoding="utf-8")
+    assert "(the workload's precision is awq-int4, the chosen model's)" in text  # the 3B fits at bf16
+    assert set(_codes(project)) == {"SC201", "SC210", "SC303"}
+
+
+def test_from_shortlist_reads_stdin_and_keeps_a_training_workload(project: Path) -> None:
+    _save_shortlist(project, "--gpu", "A100-80GB", "--mode", "qlora", "--context", "2048")
+    raw = (project / "shortlist.json").read_bytes()
+    result = invoke(["new", "Fine-tune", "--from-shortlist", "-", "--top", "1"], project, input=raw)
+    assert result.exit_code == 0, result.stderr
+    data = _assert_schema_clean(_only_record(project))
+    assert len(data["candidates"]) == 1
+    assert data["workloads"][0] == {
+        "name": "fine-tune",
+        "mode": "qlora",
+        "engine": "transformers",
+        "hardware": {"gpu": "A100-80GB", "count": 1},
+        "precision": "nf4",
+        "context_length": 2048,
+        "batch_size": 1,
+        "gradient_checkpointing": True,
+        "optimizer": "adamw",
+        "lora_rank": 16,
+    }
+    assert set(_codes(project)) <= FILL_IN | INFO
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "meta-llama/Llama-3.1-70B-Instruct"], "is left out of the shortlist: does not fit"),
+        (["--model", "acme/private-7b"], "acme/private-7b is not in the shortlist"),
+        (["--gpu", "L4"], "--gpu cannot be combined with --from-shortlist"),
+        (["--mode", "lora", "--count", "2"], "--count and --mode cannot be combined with --from-shortlist"),
+    ],
+)
+def test_from_shortlist_usage_errors(project: Path, args: list[str], message: str) -> None:
+    _save_shortlist(project, "--gpu", "L4")
+    result = _new(project, "Bad", "--from-shortlist", "shortlist.json", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert list((project / "records").iterdir()) == []
+
+
+def test_a_file_that_is_not_a_shortlist_is_a_usage_error(project: Path) -> None:
+    missing = _new(project, "Bad", "--from-shortlist", "nowhere.json")
+    assert missing.exit_code == 2 and "cannot read nowhere.json" in missing.stderr
+    (project / "text.json").write_text("not json", encoding="utf-8")
+    assert "text.json is not JSON" in _new(project, "Bad", "--from-shortlist", "text.json").stderr
+    shortlist = _save_shortlist(project, "--gpu", "L4")
+    shortlist["models"][0]["precision"] = "fp4"
+    (project / "edited.json").write_text(json.dumps(shortlist), encoding="utf-8")
+    edited = _new(project, "Bad", "--from-shortlist", "edited.json")
+    assert edited.exit_code == 2 and "edited.json is not a shortlist: /models/0/precision" in edited.stderr
+    empty = _save_shortlist(project, "--gpu", "T4", "--context", "131072", "--batch", "64", name="none.json")
+    assert _listed(empty) == []
+    nothing = _new(project, "Bad", "--from-shortlist", "none.json")
+    assert nothing.exit_code == 2 and "lists no model that fits" in nothing.stderr
+    assert list((project / "records").iterdir()) == []

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -201,10 +201,14 @@ def git_email(cwd: Path) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ModelChoice:
-    """A candidate as given on the command line, with its catalog entry if there is one."""
+    """A candidate as given on the command line (or taken from a shortlist), with its catalog
+    entry if there is one. ``license`` overrides the catalog's; ``note`` is a comment line
+    (what the shortlist found for the model)."""
 
     name: str
     entry: ModelEntry | None = None
+    license: str | None = None
+    note: str | None = None
 
     @property
     def max_context(self) -> int | None:
@@ -246,6 +250,10 @@ class NewRecord:
     context_length: int = DEFAULT_CONTEXT
     estimate_note: str | None = None
     min_eval_n: int = 100
+    intended_use: str = "commercial"
+    # A record workload to write as it is (from `selectcheck shortlist`), instead of one made
+    # from mode, hardware and the defaults.
+    workload: dict[str, Any] | None = None
 
 
 def gpu_hardware(entry: GpuEntry, count: int = 1) -> HardwareChoice:
@@ -353,7 +361,7 @@ def _task(out: _Lines, new: NewRecord) -> None:
         for category in new.categories:
             out.add(f"  #   {category}")
     out.add(f'  description: "{TODO}: what the model must do, in your words."')
-    out.add("  intended_use: commercial", "commercial | internal | research; checked against each license")
+    out.add(f"  intended_use: {new.intended_use}", "commercial | internal | research; checked against each license")
     out.add("  user_facing: false", "true if end users read the output (then SC209 asks for a human check)")
     out.add()
 
@@ -365,6 +373,53 @@ def _workloads(out: _Lines, new: NewRecord) -> None:
     out.add("# context and batch you really need (the KV cache grows with context × batch). Check with")
     out.add(f"#   {estimate_command(new)}")
     out.add("workloads:")
+    if new.workload is not None:
+        _given_workload(out, new, new.workload)
+    else:
+        _template_workload(out, new)
+    if training:
+        out.add("  # Add the serving workload too if you will deploy the fine-tuned model:")
+        out.add("  # - name: serving")
+        out.add("  #   mode: inference")
+        out.add("  #   hardware: {gpu: L4}")
+        out.add("  #   precision: awq-int4")
+        out.add(f"  #   context_length: {new.context_length}")
+    out.add()
+
+
+def _given_workload(out: _Lines, new: NewRecord, workload: dict[str, Any]) -> None:
+    """A whole record workload, key by key in its own order, with the comments of the template."""
+    limits = [m.max_context for m in new.models if m.max_context is not None]
+    notes = {
+        "mode": "inference | lora | qlora | full-finetune",
+        "engine": "transformers | vllm | llama.cpp",
+        "hardware": new.hardware.note if new.hardware is not None else None,
+        "precision": f"the shortlist's precision for {new.models[0].name}" if new.models else None,
+        "context_length": "prompt + output you really need"
+        + (f"; the candidates allow {_number(min(limits))}" if limits else ""),
+        "batch_size": "sequences at once",
+    }
+    for position, (key, value) in enumerate(workload.items()):
+        lead = "  - " if position == 0 else "    "
+        out.add(f"{lead}{key}: {_yaml_value(value)}", notes.get(key))
+
+
+def _yaml_value(value: Any) -> str:
+    """A workload value as flow-style YAML (the mapping is `hardware`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_yaml_value(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
+    return scalar(str(value))
+
+
+def _template_workload(out: _Lines, new: NewRecord) -> None:
+    mode = new.mode
+    training = mode != "inference"
     out.add(f"  - name: {'fine-tune' if training else 'serving'}")
     out.add(f"    mode: {mode}", "inference | lora | qlora | full-finetune")
     if not training:
@@ -405,14 +460,6 @@ def _workloads(out: _Lines, new: NewRecord) -> None:
             out.add("    lora_rank: 16")
     if new.estimate_note:
         out.add(f"    # {new.estimate_note}")
-    if training:
-        out.add("  # Add the serving workload too if you will deploy the fine-tuned model:")
-        out.add("  # - name: serving")
-        out.add("  #   mode: inference")
-        out.add("  #   hardware: {gpu: L4}")
-        out.add("  #   precision: awq-int4")
-        out.add(f"  #   context_length: {new.context_length}")
-    out.add()
 
 
 def estimate_command(new: NewRecord) -> str:
@@ -421,6 +468,8 @@ def estimate_command(new: NewRecord) -> str:
     words = ["selectcheck estimate", first.name if first is not None else "MODEL"]
     if first is None or first.entry is None:
         words.append("--parameters N")
+    if new.workload is not None:
+        return " ".join(words + estimate_flags(new.workload))
     words += [f"--mode {new.mode}", f"--context {new.context_length}"]
     hardware = new.hardware
     if hardware is None:
@@ -438,6 +487,29 @@ def estimate_command(new: NewRecord) -> str:
     return " ".join(words)
 
 
+# Record workload keys whose `estimate` flag is not the key with dashes.
+_FLAG_NAMES = {"context_length": "--context", "batch_size": "--batch"}
+
+
+def estimate_flags(workload: dict[str, Any]) -> list[str]:
+    """`selectcheck estimate` flags for a record workload: its flags mirror the workload keys
+    (`hardware` gives --gpu, --vram-gb and --count; booleans are --key / --no-key)."""
+    flags: list[str] = []
+    for key, value in workload.items():
+        if key == "name":
+            continue
+        if key == "hardware":
+            for part, item in value.items():
+                flags += [f"--{part.replace('_', '-')}", _yaml_value(item)]
+            continue
+        flag = _FLAG_NAMES.get(key, f"--{key.replace('_', '-')}")
+        if isinstance(value, bool):
+            flags.append(flag if value else f"--no-{flag.removeprefix('--')}")
+        else:
+            flags += [flag, _yaml_value(value)]
+    return flags
+
+
 def _candidates(out: _Lines, new: NewRecord) -> None:
     out.add("# Step 2, benchmarks: cite each candidate's scores on the benchmarks that measure the task,")
     out.add("# with a source. Is a gap real? `selectcheck noise BENCHMARK A B`. Prefer the smallest")
@@ -447,15 +519,21 @@ def _candidates(out: _Lines, new: NewRecord) -> None:
     for model in models:
         entry = model.entry
         out.add(f"  - model: {scalar(model.name)}")
-        if entry is not None:
+        if model.license is not None:
+            out.add(f"    license: {scalar(model.license)}", "from the shortlist; check it allows your use")
+        elif entry is not None:
             out.add(f"    license: {scalar(entry.license)}", "from the catalog; check it allows your use")
+        else:
+            out.add(f"    license: {TODO}", "Hugging Face license tag or SPDX id (apache-2.0, llama3.1, mit, …)")
+        if entry is not None:
             known = f"catalog: {_params(entry.parameter_count())} parameters"
             if model.max_context is not None:
                 known += f", up to {_number(model.max_context)} tokens of context"
             out.add(f"    # {known}")
         else:
-            out.add(f"    license: {TODO}", "Hugging Face license tag or SPDX id (apache-2.0, llama3.1, mit, …)")
             out.add(f"    # parameters: {TODO}", "total parameter count (e.g. 7.2e9): not in the catalog")
+        if model.note:
+            out.add(f"    # {model.note}")
         _score_slots(out, new)
 
 

@@ -198,11 +198,20 @@ def explain(code: str) -> None:
     required=False,
     default="record",
     type=click.Choice(
-        ["record", "policy", "report", "catalog-gpus", "catalog-models", "catalog-benchmarks", "catalog-licenses"]
+        [
+            "record",
+            "policy",
+            "report",
+            "shortlist",
+            "catalog-gpus",
+            "catalog-models",
+            "catalog-benchmarks",
+            "catalog-licenses",
+        ]
     ),
 )
 def schema(name: str) -> None:
-    """Print a JSON Schema (record, policy, the JSON report's or a catalog's)."""
+    """Print a JSON Schema (record, policy, the JSON report's, the shortlist's or a catalog's)."""
     from selectcheck.resources import SCHEMA_DIR
 
     click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)

@@ -125,6 +125,16 @@ def _unwrap(error: ValidationError) -> ValidationError:
     return error
 
 
+def _owners_of(key: str, here: Any, schema_name: str) -> list[str]:
+    """The other mappings of the schema that have `key` (a workload, a candidate…)."""
+    definitions = load_schema(schema_name).get("$defs", {})
+    return [
+        "a " + re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+        for name, definition in sorted(definitions.items())
+        if key in definition.get("properties", {}) and definition is not here
+    ]
+
+
 def _violations(error: ValidationError, root: Any, schema_name: str) -> Iterator[SchemaViolation]:
     branches: Any = error.validator_value
     hardware_choice = (
@@ -153,7 +163,16 @@ def _violations(error: ValidationError, root: Any, schema_name: str) -> Iterator
             if key in allowed or _X_KEY.match(str(key)):
                 continue
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = f"Did you mean `{close[0]}`?" if close else f"Allowed keys: {', '.join(allowed)}."
+            owners = [] if close else _owners_of(str(key), error.schema, schema_name)
+            if close:
+                hint = f"Did you mean `{close[0]}`?"
+            elif owners:
+                hint = (
+                    f"`{key}` is a key of {' or '.join(owners)}: it looks dedented out of its mapping; "
+                    "indent it like the keys above it."
+                )
+            else:
+                hint = f"Allowed keys: {', '.join(allowed)}."
             yield SchemaViolation(
                 f"{pointer}/{key}",
                 f"unknown key {key!r} in {_where(error.absolute_path, root)}",

@@ -28,6 +28,13 @@ from selectcheck.compute.memory import (
     proxy_architecture,
     workload_budget_bytes,
 )
+from selectcheck.compute.memory.feasibility import (
+    Impossibility,
+    capability_impossibilities,
+    resolved_parallelism,
+    setting_impossibilities,
+    split_impossibilities,
+)
 from selectcheck.compute.memory.vllm import VllmCapacity
 from selectcheck.compute.memory.vllm import capacity as vllm_capacity
 from selectcheck.compute.units import GB
@@ -35,7 +42,9 @@ from selectcheck.compute.units import GB
 if TYPE_CHECKING:
     from selectcheck.catalog.gpus import GpuEntry
     from selectcheck.catalog.models import ModelEntry
+    from selectcheck.compute.aliases import AliasIndex
     from selectcheck.diagnostics import WorkloadMemory
+    from selectcheck.model.policy import VramPolicy
     from selectcheck.model.record import Candidate, Hardware, Workload
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -201,9 +210,14 @@ class Card:
 
 
 def card_of(ctx: RecordContext, hardware: Hardware) -> Card | None:
+    """The card a workload declares (see :func:`card_for`)."""
+    return card_for(ctx.catalog.gpus, hardware)
+
+
+def card_for(gpus: AliasIndex[GpuEntry], hardware: Hardware) -> Card | None:
     """The card a workload declares: `vram_gb` wins over the catalog (it is the team's
     measurement); None when the GPU id is unknown and no `vram_gb` is given (SC104)."""
-    gpu = ctx.catalog.gpus.get(hardware.gpu) if hardware.gpu else None
+    gpu = gpus.get(hardware.gpu) if hardware.gpu else None
     if hardware.vram_gb is not None:
         label = f"{hardware.gpu or 'GPU'} ({hardware.vram_gb:g} GB)"
         return Card(label, int(hardware.vram_gb * GB), gpu)
@@ -248,22 +262,38 @@ def workload_fit(ctx: RecordContext, candidate_index: int, workload_index: int) 
 
 def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> WorkloadFit:
     workload = ctx.record.workloads[workload_index]
-    card = card_of(ctx, workload.hardware)
     resolved = resolve_architecture(ctx, candidate_index)
+    card = card_of(ctx, workload.hardware)
+    return fit_on_card(
+        workload, resolved.architecture, resolved.parameters, card, ctx.policy.vram, source=resolved.source
+    )
+
+
+def fit_on_card(
+    workload: Workload,
+    architecture: Architecture | None,
+    parameters: int | None,
+    card: Card | None,
+    vram: VramPolicy,
+    *,
+    source: str = "catalog",
+) -> WorkloadFit:
+    """A model's memory on a record workload, against the card and the policy's headroom: what
+    SC101/SC102 judge in a record, and what `selectcheck shortlist` judges for every catalog
+    model (one implementation, so the two never disagree). ``source`` says where the
+    architecture comes from (:class:`ResolvedArchitecture`), for the message of a size that
+    overflows."""
     budget = warn = None
     if card is not None:
-        vram = ctx.policy.vram
-        share = workload.gpu_memory_utilization or VLLM_GPU_MEMORY_UTILIZATION
-        budget = workload_budget_bytes(card.total_bytes, vram.headroom, workload.engine, share)
-        warn = min(budget, workload_budget_bytes(card.total_bytes, vram.warn_headroom, workload.engine, share))
-    if resolved.architecture is None and resolved.parameters is None:
+        budget, warn = card_budget(workload, card, vram)
+    if architecture is None and parameters is None:
         return WorkloadFit(None, card, budget, warn)
     try:
         memory = memory_workload(workload)
-        estimate = remembered_estimate(memory, resolved.architecture, resolved.parameters)
+        estimate = remembered_estimate(memory, architecture, parameters)
         vllm = None
         if card is not None and memory.engine == "vllm":
-            arch = resolved.architecture or proxy_architecture(estimate.parameters)
+            arch = architecture or proxy_architecture(estimate.parameters)
             vllm = vllm_capacity(memory, arch, estimate, card.total_bytes)
     except ImpossibleWorkload as exc:
         return WorkloadFit(None, card, budget, warn, str(exc), impossible=True)
@@ -272,11 +302,53 @@ def _fit(ctx: RecordContext, candidate_index: int, workload_index: int) -> Workl
     except ArithmeticError:
         # The record's own numbers are bounded by its schema; a config.json's are not, and
         # an absurd size there overflows float arithmetic.
-        where = {"config": "its config.json", "record": "the record's architecture"}.get(
-            resolved.source, "the model's sizes"
-        )
+        where = {"config": "its config.json", "record": "the record's architecture"}.get(source, "the model's sizes")
         return WorkloadFit(None, card, budget, warn, f"the sizes in {where} are too large to estimate")
     return WorkloadFit(estimate, card, budget, warn, vllm=vllm)
+
+
+def card_budget(workload: Workload, card: Card, vram: VramPolicy) -> tuple[int, int]:
+    """(usable bytes per GPU, the bytes above which a fit is tight) for a workload on a card:
+    total × (1 − headroom), and under vLLM no more than its `gpu_memory_utilization` share."""
+    share = workload.gpu_memory_utilization or VLLM_GPU_MEMORY_UTILIZATION
+    budget = workload_budget_bytes(card.total_bytes, vram.headroom, workload.engine, share)
+    warn = min(budget, workload_budget_bytes(card.total_bytes, vram.warn_headroom, workload.engine, share))
+    return budget, warn
+
+
+def workload_impossibilities(
+    workload: Workload, architecture: Architecture | None, gpu: GpuEntry | None
+) -> list[Impossibility]:
+    """Why a record workload cannot run at all (SC107): its settings, the model's heads and
+    layers split over its GPUs (when the architecture is known), and the weight precision on
+    the card (when the catalog knows the card). `selectcheck shortlist` asks the same."""
+    parallelism = resolved_parallelism(workload.mode, workload.parallelism)
+    problems = setting_impossibilities(
+        mode=workload.mode,
+        engine=workload.engine,
+        precision=workload.precision,
+        parallelism=parallelism,
+        offload=workload.offload,
+    )
+    if architecture is not None:
+        problems += split_impossibilities(
+            engine=workload.engine,
+            parallelism=parallelism,
+            gpu_count=workload.hardware.count,
+            heads=architecture.num_attention_heads,
+            kv_heads=architecture.num_key_value_heads,
+            layers=architecture.num_hidden_layers,
+        )
+    if gpu is not None:
+        problems += capability_impossibilities(
+            engine=workload.engine,
+            precision=workload.precision,
+            gpu=gpu.id,
+            bf16=gpu.bf16,
+            fp8=gpu.fp8,
+            capability=gpu.capability(),
+        )
+    return problems
 
 
 _ESTIMATES: dict[tuple[object, ...], MemoryEstimate] = {}

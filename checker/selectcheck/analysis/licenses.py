@@ -8,7 +8,15 @@ from collections.abc import Sequence
 
 from selectcheck.analysis.context import RecordContext, chosen_index
 from selectcheck.compute.aliases import normalize_id
-from selectcheck.compute.license_terms import LicenseVerdict, declared_license, evaluate_license
+from selectcheck.compute.license_terms import (
+    LicenseLookup,
+    LicenseVerdict,
+    Use,
+    declared_license,
+    evaluate_license,
+    is_denied,
+)
+from selectcheck.model.policy import LicensePolicy
 from selectcheck.model.record import Candidate
 
 OTHER = "other"
@@ -48,16 +56,27 @@ def license_verdict(ctx: RecordContext, index: int, candidate: Candidate) -> Lic
     deny/allow lists (an `OR` alternative the policy rejects is never the one judged)."""
 
     def compute() -> LicenseVerdict:
-        lists = ctx.policy.licenses
-        return evaluate_license(
-            candidate_license(candidate),
-            ctx.record.task.intended_use,
-            ctx.catalog.licenses,
-            deny=lists.deny,
-            allow=lists.allow,
+        return policy_license_verdict(
+            candidate_license(candidate), ctx.record.task.intended_use, ctx.catalog.licenses, ctx.policy.licenses
         )
 
     return ctx.memo(f"license-verdict:{index}", compute)
+
+
+def policy_license_verdict(
+    license: str, use: Use, licenses: LicenseLookup, lists: LicensePolicy
+) -> LicenseVerdict:
+    """A license judged for an intended use under the policy's deny/allow lists: SC301 and
+    SC303 for a record's chosen model, `selectcheck shortlist` for every catalog model."""
+    return evaluate_license(license, use, licenses, deny=lists.deny, allow=lists.allow)
+
+
+def policy_rejects(license: str, licenses: LicenseLookup, lists: LicensePolicy) -> list[str]:
+    """The ids (as declared) for which the policy's license lists reject ``license`` (SC305);
+    empty when it accepts it."""
+    if not lists.deny and not lists.allow:
+        return []
+    return is_denied(license, lists.deny, lists.allow, licenses)
 
 
 def join_ids(ids: Sequence[str]) -> str:

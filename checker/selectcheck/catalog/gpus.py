@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from selectcheck.catalog.base import URL_PATTERN, CatalogModel, Ids, list_to_tuple
 from selectcheck.compute.aliases import AliasIndex, normalize_id
-from selectcheck.compute.units import GB, MIB
+from selectcheck.compute.units import GB, GIB, MIB
 
-__all__ = ["GpuCatalogFile", "GpuEntry"]
+__all__ = ["GpuCatalogFile", "GpuEntry", "GpuNameProblem", "family_members", "gpu_name_problem"]
 
 
 BF16_MIN_CAPABILITY = (8, 0)
@@ -205,3 +206,45 @@ def family_members(gpus: Iterable[GpuEntry], name: str) -> tuple[GpuEntry, ...]:
     members = [gpu for gpu in gpus if any(normalize_id(f) == key for f in gpu.family)]
     return tuple(sorted(members, key=lambda gpu: gpu.total_bytes()))
 
+
+def same_memory(card: GpuEntry, vram_gb: float) -> bool:
+    """`vram_gb` as a team would write this card's memory: the marketed GB, or the total the
+    driver reports in GB or GiB, within 5%."""
+    figures = (card.marketed_gb, card.total_bytes() / GB, card.total_bytes() / GIB)
+    return any(abs(vram_gb - figure) <= 0.05 * figure for figure in figures)
+
+
+@dataclass(frozen=True)
+class GpuNameProblem:
+    """Why a GPU name (with the memory given next to it, if any) cannot be checked against.
+
+    ``unknown``: no catalog card or family has the name and no memory is given; ``ambiguous``:
+    a family name (`A100`) that stands for several cards, without memory to pick one;
+    ``vram-mismatch``: the memory given next to the name matches none of the cards it names.
+    ``cards`` are the cards the name stands for (smallest first)."""
+
+    kind: Literal["unknown", "ambiguous", "vram-mismatch"]
+    cards: tuple[GpuEntry, ...] = ()
+
+    def card_list(self) -> str:
+        """`A100-40GB (40 GB) and A100-80GB (80 GB)`."""
+        return " and ".join(f"{card.id} ({card.marketed_gb:g} GB)" for card in self.cards)
+
+
+def gpu_name_problem(
+    gpus: Iterable[GpuEntry], entry: GpuEntry | None, name: str, vram_gb: float | None
+) -> GpuNameProblem | None:
+    """What keeps ``name`` (with ``vram_gb``, if given) from naming one card's memory, or None.
+    ``entry`` is the catalog card the name resolves to, if any. SC104 reports these for a
+    record's workloads; `estimate` and `shortlist` refuse them as usage errors."""
+    family = family_members(gpus, name) if entry is None else ()
+    if vram_gb is not None:
+        cards = (entry,) if entry is not None else family
+        if cards and not any(same_memory(card, vram_gb) for card in cards):
+            return GpuNameProblem("vram-mismatch", cards)
+        return None
+    if len(family) > 1:
+        return GpuNameProblem("ambiguous", family)
+    if entry is None and not family:
+        return GpuNameProblem("unknown")
+    return None

@@ -15,6 +15,7 @@ COMMANDS = {
     "noise": "noise",
     "hardware": "hardware",
     "new": "new",
+    "shortlist": "shortlist",
     "import": "import_group",
 }
 # Commands whose module cannot carry the command's name (`import` is a Python keyword).
@@ -24,7 +25,7 @@ MODULES = {"import": "import_"}
 class LazyGroup(click.Group):
     """A click group whose subcommands in `COMMANDS` are imported only when invoked or
     listed (`--help`): a `validate` run never imports `estimate`, `noise`, `hardware`,
-    `new` or `import`."""
+    `new`, `shortlist` or `import`."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})

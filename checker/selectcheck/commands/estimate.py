@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from selectcheck.compute.choices import (
-    ADAPTER_PRECISIONS,
-    ATTENTIONS,
-    ENGINES,
-    KV_PRECISIONS,
-    MODES,
-    OFFLOADS,
-    OPTIMIZERS,
-    PARALLELISMS,
-    PRECISIONS,
-    TRAINING_PARALLELISMS,
+from selectcheck.commands.workload_flags import (
+    UsageError,
+    WorkloadFlags,
+    fail,
+    named_card,
+    workload_options,
 )
+from selectcheck.compute.choices import TRAINING_PARALLELISMS
 from selectcheck.compute.units import GB, format_gb
-from selectcheck.errors import EXIT_CONFIG
 
 if TYPE_CHECKING:
     from selectcheck.catalog import Catalog
@@ -40,7 +34,6 @@ if TYPE_CHECKING:
 _gb = functools.partial(format_gb, digits=2)  # the estimate table shows two decimals
 
 MAX_CONFIG_BYTES = 1024 * 1024
-
 
 _COUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
 _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
@@ -71,13 +64,6 @@ class _Card:
     gpu_id: str | None
 
 
-class _UsageError(Exception):
-    def __init__(self, message: str, help: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.help = help
-
-
 @click.command("estimate")
 @click.argument("model", required=False)
 @click.option(
@@ -87,59 +73,7 @@ class _UsageError(Exception):
     help="A Hugging Face config.json, for a model the catalog does not know.",
 )
 @click.option("--parameters", type=ParameterCount(), help="Total parameter count (all experts), e.g. 8.03e9 or 8B.")
-@click.option("--mode", type=click.Choice(MODES), default="inference", show_default=True)
-@click.option(
-    "--precision",
-    type=click.Choice(PRECISIONS),
-    help="Weights [default: nf4 for qlora, else bf16].",
-)
-@click.option(
-    "--kv-cache-precision",
-    type=click.Choice(KV_PRECISIONS),
-    help="KV cache [default: bf16; fp16 for fp16 weights and under llama.cpp].",
-)
-@click.option("--context", type=click.IntRange(min=1), default=4096, show_default=True, help="Tokens per sequence.")
-@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Sequences at once, per GPU.")
-@click.option("--engine", type=click.Choice(ENGINES), default="transformers", show_default=True)
-@click.option(
-    "--gradient-checkpointing/--no-gradient-checkpointing",
-    default=None,
-    help="Training [default: on for qlora, else off].",
-)
-@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adamw", show_default=True, help="Training.")
-@click.option("--lora-rank", type=click.IntRange(1, 4096), default=16, show_default=True, help="lora/qlora.")
-@click.option(
-    "--adapter-precision", type=click.Choice(ADAPTER_PRECISIONS), default="fp32", show_default=True, help="lora/qlora."
-)
-@click.option(
-    "--autocast/--no-autocast", default=False, show_default=True, help="Training under torch.autocast (bf16=True)."
-)
-@click.option(
-    "--attention", type=click.Choice(ATTENTIONS), default="sdpa", show_default=True, help="transformers attention."
-)
-@click.option("--gpu", metavar="ID", help="A catalog GPU id, e.g. L4, A100-80GB, H100-80GB.")
-@click.option("--vram-gb", type=click.FloatRange(min=0, min_open=True), help="Memory per GPU in GB (1e9 bytes).")
-@click.option("--count", type=click.IntRange(1, 1024), default=1, show_default=True, help="GPUs.")
-@click.option(
-    "--parallelism",
-    type=click.Choice(PARALLELISMS),
-    help="How --count GPUs share the work [default: tensor for inference, ddp for training].",
-)
-@click.option("--offload", type=click.Choice(OFFLOADS), help="Training: keep optimizer (or parameters) in host RAM.")
-@click.option(
-    "--gpu-memory-utilization",
-    type=click.FloatRange(0, 1, min_open=True),
-    default=0.9,
-    show_default=True,
-    help="vLLM.",
-)
-@click.option("--max-model-len", type=click.IntRange(min=1), help="vLLM [default: --context].")
-@click.option("--max-num-seqs", type=click.IntRange(min=1), default=256, show_default=True, help="vLLM.")
-@click.option("--max-num-batched-tokens", type=click.IntRange(min=1), default=8192, show_default=True, help="vLLM.")
-@click.option("--flash-attention/--no-flash-attention", default=True, show_default=True, help="llama.cpp (-fa).")
-@click.option("--n-ubatch", type=click.IntRange(min=1), default=512, show_default=True, help="llama.cpp (-ub).")
-@click.option("--parallel", type=click.IntRange(min=1), help="llama.cpp slots (-np) [default: --batch].")
-@click.option("--gpu-layers", type=click.IntRange(min=0), help="llama.cpp layers on the GPU (-ngl) [default: all].")
+@workload_options(precision_help="Weights [default: nf4 for qlora, else bf16].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
     "--policy",
@@ -150,33 +84,9 @@ def estimate(
     model: str | None,
     config_path: Path | None,
     parameters: int | None,
-    mode: str,
-    precision: str | None,
-    kv_cache_precision: str | None,
-    context: int,
-    batch: int,
-    engine: str,
-    gradient_checkpointing: bool | None,
-    optimizer: str,
-    lora_rank: int,
-    adapter_precision: str,
-    autocast: bool,
-    attention: str,
-    gpu: str | None,
-    vram_gb: float | None,
-    count: int,
-    parallelism: str | None,
-    offload: str | None,
-    gpu_memory_utilization: float,
-    max_model_len: int | None,
-    max_num_seqs: int,
-    max_num_batched_tokens: int,
-    flash_attention: bool,
-    n_ubatch: int,
-    parallel: int | None,
-    gpu_layers: int | None,
     fmt: str,
     policy: Path | None,
+    **flags: Any,
 ) -> None:
     """Estimate peak GPU memory of MODEL (a catalog id or alias) for one workload.
 
@@ -192,49 +102,26 @@ def estimate(
     """
     from selectcheck.catalog import catalog_for
     from selectcheck.compute.architecture import ArchitectureError
-    from selectcheck.compute.memory import MemoryWorkload, MemoryWorkloadError, estimate_memory
+    from selectcheck.compute.memory import MemoryWorkloadError, estimate_memory
     from selectcheck.errors import ConfigError
     from selectcheck.policy_loader import load_policy
 
+    given = WorkloadFlags.of(flags)
     try:
         loaded = load_policy(policy)
         catalog = catalog_for(loaded.catalog_files)
         name, architecture, max_context = _resolve_model(catalog, model, config_path, parameters)
-        card = _resolve_card(catalog, gpu, vram_gb)
-        workload = MemoryWorkload(
-            mode=mode,
-            precision=precision or ("nf4" if mode == "qlora" else "bf16"),
-            context_length=context,
-            batch_size=batch,
-            kv_cache_precision=kv_cache_precision,
-            gradient_checkpointing=mode == "qlora" if gradient_checkpointing is None else gradient_checkpointing,
-            optimizer=optimizer,
-            lora_rank=lora_rank,
-            adapter_precision=adapter_precision,
-            autocast=autocast,
-            attention=attention,
-            engine=engine,
-            gpu_count=count,
-            parallelism=parallelism,
-            offload=offload,
-            gpu_memory_utilization=gpu_memory_utilization,
-            max_model_len=max_model_len,
-            max_num_seqs=max_num_seqs,
-            max_num_batched_tokens=max_num_batched_tokens,
-            flash_attention=flash_attention,
-            n_ubatch=n_ubatch,
-            parallel=parallel,
-            gpu_layers=gpu_layers,
-        )
+        card = _resolve_card(catalog, given.gpu, given.vram_gb)
+        workload = given.memory_workload()
         result = estimate_memory(workload, architecture, parameters)
     except ConfigError as error:
-        _fail(error.message, error.help, error.location)
-    except _UsageError as error:
-        _fail(error.message, error.help)
+        fail(error.message, error.help, error.location)
+    except UsageError as error:
+        fail(error.message, error.help)
     except (MemoryWorkloadError, ArchitectureError, ValueError) as error:
-        _fail(str(error), "See `selectcheck estimate --help` for the flags and their values.")
+        fail(str(error), "See `selectcheck estimate --help` for the flags and their values.")
     except ArithmeticError:
-        _fail("--context × --batch is too large to estimate", "Give the tokens a workload really holds.")
+        fail("--context × --batch is too large to estimate", "Give the tokens a workload really holds.")
 
     headroom = loaded.policy.vram.headroom
     budget = _budget(card.total_bytes, headroom, workload) if card is not None else None
@@ -245,8 +132,8 @@ def estimate(
         import json
 
         resolved = workload.resolved()
-        resolved["gpu"] = card.gpu_id if card is not None else gpu
-        resolved["vram_gb"] = vram_gb
+        resolved["gpu"] = card.gpu_id if card is not None else given.gpu
+        resolved["vram_gb"] = given.vram_gb
         payload: dict[str, Any] = {
             "model": name,
             "parameters": result.parameters,
@@ -365,14 +252,6 @@ def _strategies(
     return out
 
 
-def _fail(message: str, help: str | None = None, location: str | None = None) -> NoReturn:
-    text = f"{location}: {message}" if location else message
-    click.echo(f"selectcheck: error: {text}", err=True)
-    if help:
-        click.echo(f"  help: {help}", err=True)
-    sys.exit(EXIT_CONFIG)
-
-
 def _budget(card_bytes: int, headroom: float, workload: MemoryWorkload) -> int:
     from selectcheck.compute.memory import workload_budget_bytes
 
@@ -393,19 +272,19 @@ def _resolve_model(
             with config_path.open("rb") as handle:
                 raw = handle.read(MAX_CONFIG_BYTES + 1)
         except OSError as exc:
-            raise _UsageError(f"cannot read {config_path}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot read {config_path}: {exc.strerror or exc}") from None
         if len(raw) > MAX_CONFIG_BYTES:
-            raise _UsageError(f"{config_path} is larger than 1 MiB; is it a config.json?")
+            raise UsageError(f"{config_path} is larger than 1 MiB; is it a config.json?")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise _UsageError(f"{config_path} is not valid JSON: {exc}") from None
+            raise UsageError(f"{config_path} is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
-            raise _UsageError(f"{config_path} is not a JSON object")
+            raise UsageError(f"{config_path} is not a JSON object")
         try:
             architecture = architecture_from_hf_config(data)
         except ArchitectureError as exc:
-            raise _UsageError(f"{config_path}: {exc}") from None
+            raise UsageError(f"{config_path}: {exc}") from None
         positions = architecture.max_position_embeddings
         return model or str(config_path), architecture, (positions, "its config.json") if positions else None
     if entry is not None:
@@ -416,34 +295,24 @@ def _resolve_model(
     if model:
         close = catalog.models.suggest(model)
         hint = f"Did you mean `{close}`? " if close else ""
-        raise _UsageError(
+        raise UsageError(
             f"unknown model {model!r}: not in the model catalog",
             f"{hint}For another model pass --config path/to/config.json or --parameters N.",
         )
-    raise _UsageError(
+    raise UsageError(
         "no model: give MODEL (a catalog id or alias), --config path/to/config.json or --parameters N",
         "See `selectcheck estimate --help`.",
     )
 
 
 def _resolve_card(catalog: Catalog, gpu: str | None, vram_gb: float | None) -> _Card | None:
+    entry = named_card(catalog, gpu, vram_gb)
     if vram_gb is not None:
-        entry = catalog.gpus.get(gpu) if gpu else None
         label = f"{entry.id if entry else gpu or 'GPU'} ({vram_gb:g} GB)"
         return _Card(label, int(vram_gb * GB), entry.id if entry else gpu)
-    if gpu is None:
-        return None
-    entry = catalog.gpus.get(gpu)
     if entry is None:
-        close = catalog.gpus.suggest(gpu)
-        hint = f"Did you mean `{close}`? " if close else ""
-        raise _UsageError(
-            f"unknown GPU {gpu!r}: not in the GPU catalog",
-            f"{hint}Or give its memory with --vram-gb N.",
-        )
+        return None
     return _Card(entry.id, entry.total_bytes(), entry.id)
-
-
 
 
 def _settings(workload: MemoryWorkload) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -12,9 +13,13 @@ from selectcheck.compute.choices import MODES, PARALLELISMS
 from selectcheck.errors import EXIT_CONFIG
 
 if TYPE_CHECKING:
-    from selectcheck.authoring import HardwareChoice, Numbering
+    from selectcheck.authoring import HardwareChoice, ModelChoice, Numbering
     from selectcheck.catalog import Catalog
+    from selectcheck.model.shortlist import ShortlistModel
 
+# A shortlist of the whole catalog is tens of kilobytes; anything far larger is not one.
+MAX_SHORTLIST_BYTES = 16 * 1024 * 1024
+WRITE_SHORTLIST = "Write it with `selectcheck shortlist … --format json=FILE`."
 
 
 def _fail(message: str, help: str | None = None) -> NoReturn:
@@ -47,6 +52,20 @@ def _did_you_mean(suggestion: str | None) -> str:
     help="How --count GPUs share the work [default: tensor for inference, ddp for training].",
 )
 @click.option("--detect-hardware", is_flag=True, help="Take the workload's GPUs from the local NVIDIA GPUs (NVML).")
+@click.option(
+    "--from-shortlist",
+    "shortlist_path",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="A `selectcheck shortlist --format json` file (`-`: stdin): its workload, use and task, and its top "
+    "models as candidates (or those named with --model).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1, 20),
+    default=3,
+    show_default=True,
+    help="With --from-shortlist and no --model: how many of its models (smallest first) become candidates.",
+)
 @click.option("--decision-maker", "decision_makers", multiple=True, metavar="WHO", help="Default: git user.email.")
 @click.option("--policy", type=click.Path(path_type=Path), help="Policy file (default: discovered config).")
 @click.option(
@@ -66,6 +85,8 @@ def new(
     mode: str,
     parallelism: str | None,
     detect_hardware: bool,
+    shortlist_path: Path | None,
+    top: int,
     decision_makers: tuple[str, ...],
     policy: Path | None,
     output: Path | None,
@@ -77,6 +98,9 @@ def new(
     models, the GPU's memory, the task's benchmarks as score slots to fill) and never
     overwrites a file. A fresh record passes the schema; `selectcheck validate` then lists
     what remains to fill in.
+
+    With --from-shortlist the workload, the intended use and the task come from a saved
+    `selectcheck shortlist`, and the candidates are its top models (or the --model ones).
     """
     from selectcheck import authoring
     from selectcheck.analysis.context import today
@@ -90,6 +114,18 @@ def new(
         _fail("the title must be one non-empty line of text")
     if gpu is not None and detect_hardware:
         _fail("give --gpu or --detect-hardware, not both")
+    if shortlist_path is not None:
+        context = click.get_current_context()
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("gpu", "detect_hardware", "count", "mode", "parallelism")
+            if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        ]
+        if given:
+            _fail(
+                f"{' and '.join(given)} cannot be combined with --from-shortlist",
+                "The workload comes from the shortlist; run `selectcheck shortlist` again with other flags.",
+            )
     for name in (*models, *decision_makers):
         if not name.strip() or not name.isprintable() or any(ch.isspace() for ch in name):
             _fail(f"{name!r} is not a model id or handle (no spaces or control characters)")
@@ -104,6 +140,11 @@ def new(
         _fail(str(error))
     pol = loaded.policy
 
+    picked: ShortlistPick | None = None
+    if shortlist_path is not None:
+        picked = _read_shortlist(shortlist_path, catalog, models, top)
+        models = ()
+        category = category or picked.category
     task = None
     if category is not None:
         task_policy = pol.tasks.get(category)
@@ -131,8 +172,13 @@ def new(
             )
         choices.append(authoring.ModelChoice(name, entry))
 
+    if picked is not None:
+        choices = list(picked.models)
     hardware: HardwareChoice | None = None
-    if gpu is not None:
+    if picked is not None:
+        hardware = picked.hardware
+        mode = picked.workload["mode"]
+    elif gpu is not None:
         gpu_entry = catalog.gpus.get(gpu)
         if gpu_entry is None:
             _fail(
@@ -146,9 +192,9 @@ def new(
         except ConfigError as error:
             _fail(str(error))
 
-    context_length = authoring.default_context(choices)
+    context_length = authoring.default_context(choices) if picked is None else picked.workload["context_length"]
     estimate = None
-    if choices and hardware is not None:
+    if choices and hardware is not None and picked is None:
         precision = authoring.default_precision(mode, hardware.bf16)
         estimate = authoring.estimate_note(
             choices[0], mode, precision, context_length, hardware, pol.vram.headroom, parallelism
@@ -175,6 +221,8 @@ def new(
         context_length=context_length,
         estimate_note=estimate,
         min_eval_n=pol.own_evaluation.min_n,
+        intended_use=picked.use if picked is not None else "commercial",
+        workload=picked.workload if picked is not None else None,
     )
     text = authoring.render_record(record)
     if dry_run:
@@ -264,3 +312,93 @@ def _detected_hardware(catalog: Catalog) -> HardwareChoice:
         bf16=entry.bf16 if entry is not None else True,
         total_bytes=group.total_bytes,
     )
+
+
+@dataclass(frozen=True)
+class ShortlistPick:
+    """What a record takes from a saved shortlist."""
+
+    workload: dict[str, Any]  # a record workload, its precision that of the first candidate
+    use: str
+    category: str | None
+    models: tuple[ModelChoice, ...]
+    hardware: HardwareChoice | None  # for the comment after `hardware:`
+
+
+def _read_shortlist(path: Path, catalog: Catalog, names: tuple[str, ...], top: int) -> ShortlistPick:
+    """The shortlist file, checked against its schema, and the candidates it gives: the models
+    named with --model (each must be one it lists), else its first ``top`` listed models."""
+    import json
+
+    from pydantic import ValidationError
+
+    from selectcheck import authoring
+    from selectcheck.model.shortlist import Shortlist
+
+    shown = "stdin" if str(path) == "-" else str(path)
+    try:
+        if str(path) == "-":
+            raw = sys.stdin.buffer.read(MAX_SHORTLIST_BYTES + 1)
+        else:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_SHORTLIST_BYTES + 1)
+    except OSError as exc:
+        _fail(f"cannot read {shown}: {exc.strerror or exc}")
+    if len(raw) > MAX_SHORTLIST_BYTES:
+        _fail(f"{shown} is larger than 16 MiB: not a shortlist", WRITE_SHORTLIST)
+    try:
+        document = json.loads(raw)
+        shortlist = Shortlist.model_validate(document)
+    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, ValidationError):
+            error = exc.errors()[0]
+            where = "/" + "/".join(str(part) for part in error["loc"])
+            _fail(
+                f"{shown} is not a shortlist: {where}: {error['msg']}",
+                f"{WRITE_SHORTLIST} `selectcheck schema shortlist` prints its schema.",
+            )
+        _fail(f"{shown} is not JSON: {exc}", WRITE_SHORTLIST)
+    listed = [row for row in shortlist.models if row.reason is None]
+    rows = [_shortlisted(shortlist.models, catalog, name) for name in names] if names else listed[:top]
+    if not rows:
+        _fail(
+            f"{shown} lists no model that fits with a license that allows {shortlist.use} use",
+            "Run `selectcheck shortlist` with a larger card, more GPUs, a shorter context or `--precision any`.",
+        )
+    # The file's own workload (checked above), so the record keeps the keys in the same order.
+    workload = {**document["workload"], "precision": rows[0].precision}
+    gpu = catalog.gpus.get(workload["hardware"]["gpu"]) if "gpu" in workload["hardware"] else None
+    hardware = authoring.gpu_hardware(gpu, workload["hardware"].get("count", 1)) if gpu is not None else None
+    choices = tuple(
+        authoring.ModelChoice(row.model, catalog.models.get(row.model), row.license.id, _shortlist_note(row, rows[0]))
+        for row in rows
+    )
+    category = shortlist.task.category if shortlist.task is not None else None
+    return ShortlistPick(workload, shortlist.use, category, choices, hardware)
+
+
+def _shortlisted(models: list[ShortlistModel], catalog: Catalog, name: str) -> ShortlistModel:
+    entry = catalog.models.get(name)
+    wanted = {name.lower(), entry.id.lower()} if entry is not None else {name.lower()}
+    for row in models:
+        if row.model.lower() in wanted:
+            if row.reason is not None:
+                _fail(f"{row.model} is left out of the shortlist: {row.reason} ({row.rule})")
+            return row
+    _fail(f"{name} is not in the shortlist", "Name one of the models it lists, or leave --model out for its top ones.")
+
+
+def _shortlist_note(row: ShortlistModel, first: ShortlistModel) -> str:
+    """`shortlist: fits at bf16, 18.5 GB per GPU, 3.3 GB to spare, up to 15,856 tokens`."""
+    from selectcheck.compute.units import format_gb
+
+    note = f"shortlist: fits at {row.precision}"
+    if row.per_gpu_bytes is not None:
+        note += f", {format_gb(row.per_gpu_bytes)} per GPU"
+    if row.headroom_bytes is not None:
+        note += f", {format_gb(row.headroom_bytes)} to spare"
+    if row.max_context is not None:
+        note += f", up to {row.max_context:,} tokens"
+    if row.precision != first.precision:
+        note += f" (the workload's precision is {first.precision}, the chosen model's)"
+    return note

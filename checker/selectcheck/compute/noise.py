@@ -64,6 +64,7 @@ from statistics import NormalDist
 from typing import Literal
 
 from selectcheck.compute.paired import mcnemar_exact_p
+from selectcheck.compute.search import first_true
 
 __all__ = [
     "BOSCHLOO_MAX_N",
@@ -856,7 +857,7 @@ def _exact_floor(
             return 1.0 - x_lo / n_lo  # no higher score is meaningful: the floor is the whole range
         if significant(start):
             return 0.0
-        first = _first_true(significant, start, n_hi)
+        first = first_true(significant, start, n_hi)
         return (first - 1) / n_hi - x_lo / n_lo
 
     if gap > 0:
@@ -1046,19 +1047,7 @@ def min_n_for_gap(
         if high > 1 << 80:  # the floor shrinks like 1/sqrt(n); this is beyond any benchmark
             return None
         high *= 2
-    return high if high == 1 else _first_true(meaningful, high // 2, high)
-
-
-def _first_true(predicate: Callable[[int], bool], low: int, high: int) -> int:
-    """Bisection: given predicate(low) false and predicate(high) true, an x in (low, high]
-    with predicate(x) true and predicate(x − 1) false."""
-    while high - low > 1:
-        middle = (low + high) // 2
-        if predicate(middle):
-            high = middle
-        else:
-            low = middle
-    return high
+    return high if high == 1 else first_true(meaningful, high // 2, high)
 
 
 # --------------------------------------------------------------------------- helpers

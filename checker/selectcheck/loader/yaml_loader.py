@@ -725,6 +725,28 @@ def _only_comments(text: str) -> bool:
     return _CONTENT_LINE.search(text) is None
 
 
+def _syntax_help(problem: str, context: str, text: str, mark: Any) -> str:
+    """The likely fix for the parser errors people meet most, else a general hint."""
+    line = text.splitlines()[mark.line] if mark is not None and mark.line < len(text.splitlines()) else ""
+    if "mapping values are not allowed" in problem:
+        key, _, value = line.strip().partition(": ")
+        example = f"`{key}: \"{value.split('  #')[0].strip()}\"`" if value else "the value in double quotes"
+        return (
+            f"A value that contains `: ` must be quoted, or YAML reads a second key: write {example}. "
+            "Or the line is indented under a key that already has a value: align it with its siblings."
+        )
+    if "tab" in problem:
+        return "Indent with spaces, not tabs (YAML forbids tabs in indentation)."
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return (
+            "A line is indented differently from its siblings, or a value runs on without a `key:`: "
+            "align the keys of one mapping at the same column."
+        )
+    if "found undefined alias" in problem or "found character '@'" in problem or "found character '`'" in problem:
+        return "A value that starts with `*`, `@` or a backtick must be quoted."
+    return "Fix the YAML syntax at this position (check indentation, quotes and brackets)."
+
+
 def _syntax_failure(exc: yaml.MarkedYAMLError, text: str) -> LoadFailure:
     mark = exc.problem_mark or exc.context_mark
     span = _span_of_mark(mark) if mark is not None else FILE_START
@@ -747,7 +769,7 @@ def _syntax_failure(exc: yaml.MarkedYAMLError, text: str) -> LoadFailure:
     return LoadFailure(
         "SC001",
         f"invalid YAML: {problem}{context}",
-        "Fix the YAML syntax at this position (check indentation, quotes and brackets).",
+        _syntax_help(problem, exc.context or "", text, mark),
         span,
     )
 

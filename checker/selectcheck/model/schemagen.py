@@ -34,6 +34,7 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
         "selectcheck license catalog",
     ),
     "report.schema.json": ("selectcheck.reporters.json", "JsonReport", "selectcheck JSON report"),
+    "shortlist.schema.json": ("selectcheck.model.shortlist", "Shortlist", "selectcheck shortlist"),
 }
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from selectcheck.analysis.context import RecordContext
-from selectcheck.catalog.gpus import GpuEntry, family_members
-from selectcheck.compute.units import GB, GIB
+from selectcheck.catalog.gpus import gpu_name_problem
 from selectcheck.rules.registry import Finding, rule
 
 
@@ -61,28 +60,26 @@ def unknown_gpu(ctx: RecordContext) -> Iterator[Finding]:
         if hardware.gpu is None:
             continue
         where = f"/workloads/{index}/hardware"
-        entry = gpus.get(hardware.gpu)
-        family = family_members(gpus, hardware.gpu) if entry is None else ()
-        if hardware.vram_gb is not None:
-            cards = (entry,) if entry is not None else family
-            if cards and not any(_same_memory(card, hardware.vram_gb) for card in cards):
-                yield Finding(
-                    f"{where}/vram_gb",
-                    f"workload {workload.name!r}: vram_gb {hardware.vram_gb:g} does not match "
-                    f"{_cards(cards)}, which `gpu: {hardware.gpu}` names",
-                    "Make `gpu` and `vram_gb` describe the same card: correct one of them, or drop `vram_gb` "
-                    "for a catalog card.",
-                )
+        problem = gpu_name_problem(gpus, gpus.get(hardware.gpu), hardware.gpu, hardware.vram_gb)
+        if problem is None:
             continue
-        if len(family) > 1:
+        if problem.kind == "vram-mismatch":
+            yield Finding(
+                f"{where}/vram_gb",
+                f"workload {workload.name!r}: vram_gb {hardware.vram_gb:g} does not match "
+                f"{problem.card_list()}, which `gpu: {hardware.gpu}` names",
+                "Make `gpu` and `vram_gb` describe the same card: correct one of them, or drop `vram_gb` "
+                "for a catalog card.",
+            )
+        elif problem.kind == "ambiguous":
             yield Finding(
                 f"{where}/gpu",
                 f"workload {workload.name!r}: GPU {hardware.gpu!r} is ambiguous: the catalog has "
-                f"{_cards(family)}, so the memory fit cannot be checked",
-                f"Name the card you have: {' or '.join(f'`gpu: {g.id}`' for g in family)} "
+                f"{problem.card_list()}, so the memory fit cannot be checked",
+                f"Name the card you have: {' or '.join(f'`gpu: {g.id}`' for g in problem.cards)} "
                 "(`nvidia-smi` shows its memory, and `selectcheck hardware` writes the block).",
             )
-        elif entry is None and not family:
+        else:
             close = gpus.suggest(hardware.gpu)
             hint = f"Did you mean `{close}`? " if close else ""
             yield Finding(
@@ -92,14 +89,3 @@ def unknown_gpu(ctx: RecordContext) -> Iterator[Finding]:
                 f"{hint}Use a catalog id (see `policy/catalog/gpus.yaml`), give the memory per GPU as `vram_gb`, "
                 "or add the card to your policy's GPU catalog.",
             )
-
-
-def _same_memory(card: GpuEntry, vram_gb: float) -> bool:
-    """`vram_gb` as a team would write this card's memory: the marketed GB, or the total the
-    driver reports in GB or GiB, within 5%."""
-    figures = (card.marketed_gb, card.total_bytes() / GB, card.total_bytes() / GIB)
-    return any(abs(vram_gb - figure) <= 0.05 * figure for figure in figures)
-
-
-def _cards(cards: tuple[GpuEntry, ...]) -> str:
-    return " and ".join(f"{card.id} ({card.marketed_gb:g} GB)" for card in cards)

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from selectcheck.analysis.candidates import resolve_architecture
+from selectcheck.analysis.candidates import resolve_architecture, workload_impossibilities
 from selectcheck.analysis.context import RecordContext, chosen_index
-from selectcheck.compute.memory.feasibility import (
-    capability_impossibilities,
-    resolved_parallelism,
-    setting_impossibilities,
-    split_impossibilities,
-    tensor_parallel_problem,
-)
+from selectcheck.compute.memory.feasibility import tensor_parallel_problem
 from selectcheck.rules.memory_advice import raw_workload
 from selectcheck.rules.registry import Finding, rule
 
@@ -113,33 +107,8 @@ def impossible_workload(ctx: RecordContext) -> Iterator[Finding]:
     chosen = chosen_index(ctx)
     architecture = resolve_architecture(ctx, chosen).architecture if chosen is not None else None
     for index, workload in enumerate(ctx.record.workloads):
-        parallelism = resolved_parallelism(workload.mode, workload.parallelism)
-        problems = setting_impossibilities(
-            mode=workload.mode,
-            engine=workload.engine,
-            precision=workload.precision,
-            parallelism=parallelism,
-            offload=workload.offload,
-        )
-        if architecture is not None:
-            problems += split_impossibilities(
-                engine=workload.engine,
-                parallelism=parallelism,
-                gpu_count=workload.hardware.count,
-                heads=architecture.num_attention_heads,
-                kv_heads=architecture.num_key_value_heads,
-                layers=architecture.num_hidden_layers,
-            )
         gpu = ctx.catalog.gpus.get(workload.hardware.gpu) if workload.hardware.gpu else None
-        if gpu is not None:
-            problems += capability_impossibilities(
-                engine=workload.engine,
-                precision=workload.precision,
-                gpu=gpu.id,
-                bf16=gpu.bf16,
-                fp8=gpu.fp8,
-                capability=gpu.capability(),
-            )
+        problems = workload_impossibilities(workload, architecture, gpu)
         given = raw_workload(ctx, index)
         for problem in problems:
             pointer = f"/workloads/{index}/{problem.key}"

@@ -11,6 +11,7 @@ from selectcheck.analysis.licenses import (
     chosen_candidate,
     join_ids,
     license_pointer,
+    policy_rejects,
 )
 from selectcheck.compute.license_terms import is_denied
 from selectcheck.rules.registry import Finding, rule
@@ -59,15 +60,13 @@ from selectcheck.rules.registry import Finding, rule
 )
 def license_denied(ctx: RecordContext) -> Iterator[Finding]:
     lists = ctx.policy.licenses
-    if not lists.deny and not lists.allow:
-        return
     found = chosen_candidate(ctx)
     if found is None:
         return
     index, candidate = found
     licenses = ctx.catalog.licenses
     declared = candidate_license(candidate)
-    rejected = is_denied(declared, lists.deny, lists.allow, licenses)
+    rejected = policy_rejects(declared, licenses, lists)
     if not rejected:
         return
     denied = [name for name in rejected if is_denied(name, lists.deny, (), licenses)]

@@ -108,3 +108,39 @@ def weight_bytes(arch: Architecture | None, parameters: int, precision: str) -> 
         quantised = linear_parameters(arch)
         return int(quantised * bits / 8 + (parameters - quantised) * 2)
     return int(parameters * bits / 8)
+
+
+# Weight precisions from the highest quality down, per mode and engine: the order in which
+# `selectcheck shortlist --precision any` tries them, so the first that fits is the least lossy
+# way to run the model on the card. Each is a precision the engine runs in practice: 16-bit,
+# then FP8 and 8-bit, then 4-bit (bitsandbytes for transformers, AWQ for vLLM, the common GGUF
+# types for llama.cpp). Training keeps full fine-tuning trainable (mixed, then pure bf16), LoRA
+# on a 16-bit or 8-bit base, and QLoRA on NF4, its own recipe.
+INFERENCE_LADDERS: dict[str, tuple[str, ...]] = {
+    "transformers": ("bf16", "fp8", "int8", "nf4"),
+    "vllm": ("bf16", "fp8", "gptq-int8", "awq-int4"),
+    "llama.cpp": (
+        "gguf-f16",
+        "gguf-q8_0",
+        "gguf-q6_k",
+        "gguf-q5_k_m",
+        "gguf-q4_k_m",
+        "gguf-q3_k_m",
+        "gguf-q2_k",
+    ),
+}
+TRAINING_LADDERS: dict[str, tuple[str, ...]] = {
+    "full-finetune": ("mixed", "bf16"),
+    "lora": ("bf16", "int8"),
+    "qlora": ("nf4",),
+}
+
+
+def precisions_by_quality(mode: str, engine: str, *, bf16: bool = True) -> tuple[str, ...]:
+    """The weight precisions to try for ``mode`` under ``engine``, highest quality first. On a
+    card without bf16 (``bf16=False``: T4, V100) the 16-bit step is fp16, as those cards run it.
+    (Training under vLLM or llama.cpp gets the training ladder and is impossible at every step.)"""
+    ladder = TRAINING_LADDERS.get(mode) or INFERENCE_LADDERS.get(engine, INFERENCE_LADDERS["transformers"])
+    if not bf16:
+        ladder = tuple("fp16" if precision == "bf16" else precision for precision in ladder)
+    return ladder
