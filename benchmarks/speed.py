@@ -5,9 +5,10 @@ loader), on the same generated records, run alternately in one process tree?
     python benchmarks/speed.py                 # 1,000 records, 5 alternating rounds
     python benchmarks/speed.py --scale         # also 10,000 records, and 100,000 for memory
 
-Prints medians and ratios, and the machine it ran on. The targets of issue 8: at 1,000
-records selectcheck ≤ 0.3 × check-jsonschema and ≤ 2.5 × the parse floor; one record ≤ 1.0 ×
-check-jsonschema; time at 10,000 ≤ 11 × time at 1,000.
+Prints medians and ratios, and the machine it ran on. The targets (issue 18): one record ≤ 0.6 ×
+check-jsonschema, shown next to `python -c pass` and a bare `import yaml, pydantic, click`;
+1,000 records ≤ 0.15 × check-jsonschema; 10,000 records linear (≤ 11 × the time at 1,000);
+`--jobs 2` on 10,000 records ≤ 0.6 × one process on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -65,23 +66,32 @@ def run_once(argv: Sequence[str], cwd: Path) -> tuple[float, int, int, float]:
     return elapsed, process.returncode, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
-def commands(project: Path, files: list[str]) -> dict[str, list[str]]:
+FLOORS = {
+    "python -c pass": [sys.executable, "-c", "pass"],
+    "import yaml, pydantic, click": [sys.executable, "-c", "import yaml, pydantic, click"],
+}
+
+
+def commands(project: Path, files: list[str], floors: bool = False) -> dict[str, list[str]]:
     return {
         "selectcheck": [_bin("selectcheck"), "validate", "--format", "json", *files],
         "check-jsonschema": [_bin("check-jsonschema"), "--schemafile", str(SCHEMA), *files],
         "parse floor": [sys.executable, "-c", PARSE_FLOOR, *files],
+        **(FLOORS if floors else {}),
     }
 
 
-def measure(project: Path, files: list[str], rounds: int) -> tuple[dict[str, float], dict[str, float]]:
+def measure(
+    project: Path, files: list[str], rounds: int, floors: bool = False
+) -> tuple[dict[str, float], dict[str, float]]:
     """Median wall and median CPU seconds per tool. This machine is a shared VM whose wall
     times drift between rounds; CPU time (user + system) is the steadier comparison."""
     timings: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}
-    for argv in commands(project, files).values():
+    for argv in commands(project, files, floors).values():
         run_once(argv, project)  # warm-up: bytecode and OS file cache
     for round_index in range(rounds):
-        items = list(commands(project, files).items())
+        items = list(commands(project, files, floors).items())
         if round_index % 2:
             items.reverse()  # alternate the order so neither tool always runs warm
         for name, argv in items:
@@ -139,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         project, files = project_with(args.n, root)
         many, many_cpu = measure(project, files, args.rounds)
         one_project, one_file = project_with(1, root)
-        one, one_cpu = measure(one_project, one_file, args.rounds)
+        one, one_cpu = measure(one_project, one_file, args.rounds, floors=True)
         results["many"] = many
         results["one"] = one
         results["many_cpu"] = many_cpu
@@ -150,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         table(f"1 record, median of {args.rounds} alternating rounds:", one, one_cpu)
 
         if args.scale:
-            validate_all = [_bin("selectcheck"), "validate", "--format", "json", "records"]
+            validate_all = [_bin("selectcheck"), "validate", "--jobs", "1", "--format", "json", "records"]
             peak_small = run_once(validate_all, project)[2]
             big_project, _ = project_with(args.n * 10, root)
             big_runs = [run_once(validate_all, big_project) for _ in range(max(1, args.rounds // 2))]
@@ -158,6 +168,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratio = big / many["selectcheck"]
             results["scale"] = {"n": args.n * 10, "seconds": big, "ratio": ratio, "peak_rss_mib": big_runs[0][2] / 1024}
             print(f"\n{args.n * 10:,} records: {big:.2f} s = {ratio:.1f} × the time at {args.n:,}")
+            single = [_bin("selectcheck"), "validate", "--jobs", "1", "--format", "json", "records"]
+            double = [_bin("selectcheck"), "validate", "--jobs", "2", "--format", "json", "records"]
+            pairs = []
+            for round_index in range(max(1, args.rounds // 2)):
+                order = (single, double) if round_index % 2 == 0 else (double, single)
+                times = {tuple(argv): run_once(argv, big_project)[0] for argv in order}
+                pairs.append((times[tuple(single)], times[tuple(double)]))
+            one_job = statistics.median(a for a, _ in pairs)
+            two_jobs = statistics.median(b for _, b in pairs)
+            results["jobs"] = {"n": args.n * 10, "one": one_job, "two": two_jobs, "ratio": two_jobs / one_job}
+            print(
+                f"{args.n * 10:,} records, --jobs 2: {two_jobs:.2f} s against {one_job:.2f} s with --jobs 1 "
+                f"= {two_jobs / one_job:.2f} ×"
+            )
             shutil.rmtree(big_project)
             huge_project, _ = project_with(args.n * 100, root)
             elapsed, code, peak, _ = run_once(validate_all, huge_project)

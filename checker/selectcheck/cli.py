@@ -93,6 +93,13 @@ def _use_color(choice: str) -> bool:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail.")
 @click.option("--allow-empty", is_flag=True, help="Exit 0, not 2, when no record file is found.")
 @click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes checking files at once [default: the number of cores; a few hundred files per process at least].",
+)
+@click.option(
     "--changed-since", metavar="REV", help="Check only records changed since REV (git); enables history rules."
 )
 @click.option("--detect-hardware", is_flag=True, help="Compare workloads with the local NVIDIA GPUs (NVML).")
@@ -107,6 +114,7 @@ def validate(
     strict: bool,
     exit_zero: bool,
     allow_empty: bool,
+    jobs: int | None,
     changed_since: str | None,
     detect_hardware: bool,
     stdin_filename: str | None,
@@ -125,6 +133,7 @@ def validate(
         strict=strict,
         exit_zero=exit_zero,
         allow_empty=allow_empty,
+        jobs=jobs or os.cpu_count() or 1,
         changed_since=changed_since,
         detect_hardware=detect_hardware,
         stdin_filename=stdin_filename,

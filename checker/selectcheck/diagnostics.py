@@ -7,7 +7,8 @@ everything that shows them (reporters) reads a `Report`. Nothing here knows YAML
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+import textwrap
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,26 +101,70 @@ class Stage(str, enum.Enum):
     WAIVERS = "waivers"  # a record's waivers, judged after every other finding is known
 
 
-@dataclass(frozen=True, slots=True)
+# A rule's long texts, or a function that writes them: explanations that quote numbers the
+# statistics compute are written only when `explain`, the docs or a SARIF log ask for them,
+# never on a plain run.
+Text = str | Callable[[], str]
+
+
 class RuleInfo:
     """What reporters, `selectcheck rules/explain` and the pipeline know about a rule code.
 
     `configurable`: a policy may change the severity or turn the rule off; the input checks
     that mean "this file cannot be read as written" are not, so a pull request cannot switch
     them off. `waivable`: a record's `waivers:` may silence a finding. `options`: the policy
-    settings (dotted paths into the policy) that the rule reads."""
+    settings (dotted paths into the policy) that the rule reads. The explanation and the
+    examples are dedented and, when given as functions, written on first use."""
 
-    code: str
-    name: str
-    default_severity: Severity
-    summary: str
-    explanation: str
-    failing_example: str = ""
-    passing_example: str = ""
-    stage: Stage = Stage.RECORD
-    options: tuple[str, ...] = ()
-    configurable: bool = True
-    waivable: bool = True
+    __slots__ = (
+        "_texts",
+        "code",
+        "configurable",
+        "default_severity",
+        "name",
+        "options",
+        "stage",
+        "summary",
+        "waivable",
+    )
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        default_severity: Severity,
+        summary: str,
+        explanation: Text = "",
+        failing_example: Text = "",
+        passing_example: Text = "",
+        stage: Stage = Stage.RECORD,
+        options: tuple[str, ...] = (),
+        configurable: bool = True,
+        waivable: bool = True,
+    ) -> None:
+        self.code, self.name, self.default_severity, self.summary = code, name, default_severity, summary
+        self.stage, self.options, self.configurable, self.waivable = stage, options, configurable, waivable
+        self._texts: list[Text] = [explanation, failing_example, passing_example]
+
+    def _text(self, index: int) -> str:
+        value = self._texts[index]
+        if not isinstance(value, str):
+            value = value()
+        text = textwrap.dedent(value).strip("\n")
+        self._texts[index] = text
+        return text
+
+    @property
+    def explanation(self) -> str:
+        return self._text(0)
+
+    @property
+    def failing_example(self) -> str:
+        return self._text(1)
+
+    @property
+    def passing_example(self) -> str:
+        return self._text(2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import difflib
 import gc
+import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,12 +45,14 @@ from selectcheck.rules.sc008_schema_modeline import check_modeline
 from selectcheck.schema_check import validate_document, yaml11_notes
 
 if TYPE_CHECKING:
-    from selectcheck.history import History
+    from selectcheck.history import GitFile, History
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 MAX_RECORD_BYTES = 1024 * 1024
 # Bytes of checked files kept between indexing and checking (each file is read once).
 CONTENT_CACHE_BYTES = 16 * 1024 * 1024
+# Below this many files per process, forking costs more than it saves.
+MIN_FILES_PER_JOB = 200
 REFUSAL_HELP = "Commit the record itself as a regular file inside the record directory."
 
 
@@ -205,22 +208,50 @@ class CheckSession:
         project = self.project_index(sources)
         git_findings = history.findings(self) if history is not None else {}
         self._internal_errors = []
-        results = []
-        for source in sources:
-            if source.refusal is not None:
-                doc = unreadable(source.display, f"the file is not read: {source.refusal}", REFUSAL_HELP)
-            elif source.content is not None:
-                doc = load_bytes(source.content, source.display)
-                if source.path is not None:
-                    source.content = None  # cached by project_index; release it now
-            else:
-                assert source.path is not None
-                doc = load_path(source.path, source.display)
-            git = git_findings.pop(source.display, None)
-            results.append(self.check_document(source, doc, project, git.diagnostics if git else ()))
+        results: list[FileResult] = []
+        jobs = min(self.options.jobs, len(sources) // MIN_FILES_PER_JOB)
+        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            results = self._check_in_parallel(sources, project, git_findings, jobs)
+        else:
+            results = [self._check_source(source, project, git_findings) for source in sources]
         for git in git_findings.values():
             results.append(self._file_result(git.doc, list(git.diagnostics), record=None))
         return Report(results, rule_table(), __version__, internal_errors=self._internal_errors)
+
+    def _check_in_parallel(
+        self, sources: Sequence[Source], project: ProjectIndex, git_findings: dict[str, GitFile], jobs: int
+    ) -> list[FileResult]:
+        """Check contiguous slices of `sources` in `jobs` forked processes, which inherit the
+        session, the project index and the git findings; results come back in source order,
+        so the report is the one a single process writes."""
+        global _PARALLEL_RUN
+        size = max(MIN_FILES_PER_JOB // 4, -(-len(sources) // (jobs * 8)))
+        slices = [(start, min(start + size, len(sources))) for start in range(0, len(sources), size)]
+        own = {source.display: git_findings.pop(source.display) for source in sources if source.display in git_findings}
+        _PARALLEL_RUN = (self, sources, project, own)
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                done = pool.map(_check_slice, slices, chunksize=1)
+        finally:
+            _PARALLEL_RUN = None
+        results: list[FileResult] = []
+        for slice_results, errors in done:
+            results.extend(slice_results)
+            self._internal_errors.extend(errors)
+        return results
+
+    def _check_source(self, source: Source, project: ProjectIndex, git_findings: dict[str, GitFile]) -> FileResult:
+        if source.refusal is not None:
+            doc = unreadable(source.display, f"the file is not read: {source.refusal}", REFUSAL_HELP)
+        elif source.content is not None:
+            doc = load_bytes(source.content, source.display)
+            if source.path is not None:
+                source.content = None  # cached by project_index; release it now
+        else:
+            assert source.path is not None
+            doc = load_path(source.path, source.display)
+        git = git_findings.pop(source.display, None)
+        return self.check_document(source, doc, project, git.diagnostics if git else ())
 
     def check_document(
         self, source: Source, doc: LoadedDocument, project: ProjectIndex, extra: Iterable[Diagnostic] = ()
@@ -457,6 +488,21 @@ class CheckSession:
                     diag.waived = True
                     diag.waiver_reason = waiver.describe()
         return extra
+
+
+# What a forked worker of `CheckSession._check_in_parallel` inherits: the session, the
+# sources, the project index and the git findings of those sources.
+_PARALLEL_RUN: tuple[CheckSession, Sequence[Source], ProjectIndex, dict[str, GitFile]] | None = None
+
+
+def _check_slice(bounds: tuple[int, int]) -> tuple[list[FileResult], list[str]]:
+    assert _PARALLEL_RUN is not None
+    session, sources, project, git_findings = _PARALLEL_RUN
+    session._internal_errors = []
+    with _batch_gc():
+        _CWD.value = os.getcwd()
+        results = [session._check_source(source, project, git_findings) for source in sources[bounds[0] : bounds[1]]]
+    return results, session._internal_errors
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ class ValidateOptions:
     stdin_filename: str | None = None
     color: bool = False
     allow_empty: bool = False
+    jobs: int = 1
 
 
 def _sources(session: CheckSession, options: ValidateOptions) -> list[Source]:
@@ -121,7 +122,7 @@ def run_validate(options: ValidateOptions) -> int:
     except OSError as exc:  # the directory was deleted under the shell
         raise ConfigError("the working directory no longer exists", help="cd into the repository again.") from exc
     loaded = load_policy(options.policy)
-    run_options = RunOptions()
+    run_options = RunOptions(jobs=options.jobs)
     if options.detect_hardware:
         from selectcheck.hardware import detect_gpus
 

@@ -68,6 +68,9 @@ class RunOptions:
     # Keep each workload's memory breakdown for the markdown report's charts; off when no
     # markdown is written, so a 100,000-record run keeps only the diagnostics.
     memory_charts: bool = True
+    # Processes that check files at once (`validate --jobs`); runs of fewer than a few hundred
+    # files per process stay in one.
+    jobs: int = 1
 
 
 @dataclass(slots=True)

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
+import pickle
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pydantic
 from pydantic import BaseModel, ValidationError
 
 from selectcheck import __version__
 from selectcheck.compute.aliases import AliasIndex
 from selectcheck.errors import ConfigError
-from selectcheck.loader import load_path
-from selectcheck.loader.files import write_atomically
+from selectcheck.loader import load_bytes
+from selectcheck.loader.files import RefusedFile, read_regular, write_atomically
 
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
@@ -60,13 +61,17 @@ class Catalog:
     licenses: AliasIndex[LicenseEntry]
 
 
-# A catalog file's plain data is cached as JSON in the user's cache directory, keyed by the
-# SHA-256 of the YAML bytes and selectcheck's version: JSON loads in a millisecond where YAML
-# takes tens, a noticeable share of a one-file pre-commit run. A changed file has a new key,
-# so a stale entry is never served; entries are written to a temporary file and renamed, so
-# two runs racing never see half an entry; the cache is only an accelerator and any problem
-# with it (unwritable, corrupt) falls back to the YAML, which reports errors with locations.
+# The loaded catalogs are cached in the user's cache directory, keyed by the SHA-256 of every
+# catalog file's bytes and of selectcheck's and pydantic's versions: unpickling the validated
+# entries takes a few milliseconds where parsing and validating the YAML takes tens, a large
+# share of a one-file pre-commit run (and the entry classes never build their validators). A
+# changed file has a new key, so a stale entry is never served; entries are written to a
+# temporary file and renamed, so two runs racing never see half an entry. The cache is the
+# user's own, like Python's `__pycache__`: it lives outside the repository, where a pull request
+# cannot write. Any problem with it (unwritable, corrupt, from another version) falls back to
+# the YAML, which reports errors with their locations.
 CACHE_ENV = "SELECTCHECK_CACHE_DIR"
+MAX_CATALOG_BYTES = 16 * 1024 * 1024
 
 
 def cache_directory() -> Path | None:
@@ -78,50 +83,41 @@ def cache_directory() -> Path | None:
     return (Path(base) if base else Path.home() / ".cache") / "selectcheck"
 
 
-def _cache_file(raw: bytes) -> Path | None:
+def _cache_file(contents: list[tuple[str, Path, bytes]]) -> Path | None:
     directory = cache_directory()
     if directory is None:
         return None
-    key = hashlib.sha256(__version__.encode() + b"\0" + raw).hexdigest()
-    return directory / f"catalog-{key}.json"
+    key = hashlib.sha256(f"{__version__}\0{pydantic.VERSION}".encode())
+    for kind, path, raw in contents:
+        key.update(f"\0{kind}\0{path}\0".encode("utf-8", "surrogateescape"))
+        key.update(hashlib.sha256(raw).digest())
+    return directory / f"catalogs-{key.hexdigest()}.pickle"
 
 
-def _cached_data(raw: bytes) -> Any | None:
-    target = _cache_file(raw)
+def _cached(target: Path | None) -> Catalog | None:
     if target is None:
         return None
     try:
-        with target.open(encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
+        with target.open("rb") as handle:
+            catalog = pickle.load(handle)
+    except Exception:  # missing, truncated, or written by another version: rebuild it
         return None
+    return catalog if isinstance(catalog, Catalog) else None
 
 
-def _store(raw: bytes, data: Any) -> None:
-    target = _cache_file(raw)
-    if target is None:
-        return
-    with contextlib.suppress(OSError, TypeError, ValueError):  # a cache: a failed write costs only time
-        write_atomically(target, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-
-
-def _read_entries(kind: str, path: Path) -> list[Any]:
+def _read_catalog_file(kind: str, path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
-    except OSError:
-        raw = b""
-    data = _cached_data(raw) if raw else None
-    if data is not None:
-        try:
-            parsed = _file_model(kind).model_validate(data)
-            return list(getattr(parsed, kind))
-        except ValidationError:
-            pass  # report it from the YAML below, with a location
-    return _read_yaml_entries(kind, path, raw)
+        raw = read_regular(path, MAX_CATALOG_BYTES)
+    except (OSError, RefusedFile) as exc:
+        message = f"{kind} catalog {path} cannot be read: {exc}"
+        raise ConfigError(message, help="Check the policy's `catalog` paths.") from exc
+    if len(raw) > MAX_CATALOG_BYTES:
+        raise ConfigError(f"{kind} catalog {path} is over the {MAX_CATALOG_BYTES:,}-byte limit")
+    return raw
 
 
 def _read_yaml_entries(kind: str, path: Path, raw: bytes) -> list[Any]:
-    doc = load_path(path, str(path))
+    doc = load_bytes(raw, str(path))
     if doc.failures:
         failure = doc.failures[0]
         raise ConfigError(
@@ -141,7 +137,6 @@ def _read_yaml_entries(kind: str, path: Path, raw: bytes) -> list[Any]:
             help=f"See `schemas/catalog-{kind}.schema.json`.",
         ) from exc
     entries: list[Any] = list(getattr(parsed, kind))
-    _store(raw, doc.data)
     return entries
 
 
@@ -149,15 +144,24 @@ def _read_yaml_entries(kind: str, path: Path, raw: bytes) -> list[Any]:
 def load_catalog(files: tuple[tuple[str, tuple[Path, ...]], ...]) -> Catalog:
     """Cached per process: the shipped catalogs are parsed once however many runs a test does."""
     by_kind = dict(files)
-    indexes: dict[str, AliasIndex[Any]] = {}
+    contents: list[tuple[str, Path, bytes]] = []
     for kind in KINDS:
-        entries: list[Any] = []
         for path in by_kind.get(kind, ()):
-            if not path.is_file():
+            if not path.exists():
                 raise ConfigError(f"{kind} catalog not found: {path}", help="Check the policy's `catalog` paths.")
-            entries.extend(_read_entries(kind, path))
-        indexes[kind] = AliasIndex(entries)
-    return Catalog(**indexes)
+            contents.append((kind, path, _read_catalog_file(kind, path)))
+    target = _cache_file(contents)
+    cached = _cached(target)
+    if cached is not None:
+        return cached
+    entries: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+    for kind, path, raw in contents:
+        entries[kind].extend(_read_yaml_entries(kind, path, raw))
+    catalog = Catalog(**{kind: AliasIndex(found) for kind, found in entries.items()})
+    if target is not None:
+        with contextlib.suppress(OSError, pickle.PicklingError):  # a cache: a failed write costs only time
+            write_atomically(target, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
+    return catalog
 
 
 def catalog_for(catalog_files: dict[str, tuple[Path, ...]]) -> Catalog:

@@ -20,7 +20,9 @@ class CatalogModel(BaseModel):
 
     # A repository can add catalog files through a pull request: no value may be infinite
     # or NaN (`1e400`, `.nan`), which would only overflow later, inside a rule.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    # defer_build: the entries usually come from the catalog cache, unpickled without
+    # validation, so a class builds its validator only when a catalog file is read as YAML.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, defer_build=True)
 
 
 def list_to_tuple(value: Any) -> Any:

@@ -158,9 +158,10 @@ class ModelEntry(CatalogModel):
 
     def architecture(self) -> Architecture:
         """The :class:`Architecture` for the memory estimate."""
-        # exclude_unset, not exclude_none: `sliding_window: null` (Mistral v0.3) must reach the
-        # reader, or it falls back to the family default window.
-        return architecture_from_hf_config(self.config.model_dump(exclude_unset=True))
+        # The fields the catalog sets, nulls included: `sliding_window: null` (Mistral v0.3)
+        # must reach the reader, or it falls back to the family default window.
+        config = self.config
+        return architecture_from_hf_config({key: getattr(config, key) for key in config.model_fields_set})
 
     def parameter_count(self) -> int:
         """Parameters computed from the architecture (all experts)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +18,7 @@ from functools import cache
 from typing_extensions import NotRequired, TypedDict, Unpack
 
 from selectcheck.analysis.context import RecordContext
-from selectcheck.diagnostics import RuleInfo, Severity, Stage
+from selectcheck.diagnostics import RuleInfo, Severity, Stage, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +58,9 @@ class RuleMetadata(TypedDict):
     name: str
     severity: str
     summary: str
-    explanation: str
-    failing: str
-    passing: str
+    explanation: Text
+    failing: Text
+    passing: Text
     stage: NotRequired[Stage]  # default Stage.RECORD
     options: NotRequired[tuple[str, ...]]  # dotted policy paths the rule reads
     configurable: NotRequired[bool]  # default True: a policy may re-grade or switch it off
@@ -77,9 +76,9 @@ def _register(check: CheckFunction | None, meta: RuleMetadata) -> None:
         meta["name"],
         Severity(meta["severity"]),
         meta["summary"],
-        textwrap.dedent(meta["explanation"]).strip("\n"),
-        textwrap.dedent(meta["failing"]).strip("\n"),
-        textwrap.dedent(meta["passing"]).strip("\n"),
+        meta["explanation"],
+        meta["failing"],
+        meta["passing"],
         meta.get("stage", Stage.RECORD),
         meta.get("options", ()),
         meta.get("configurable", True),

@@ -67,59 +67,62 @@ def _under_a_minimum(ctx: RecordContext, index: int) -> bool:
 
 # The numbers the explanation quotes are computed here, from the code that judges the records.
 _ARENA_MARGIN = DEFAULT_EQUIVALENCE_MARGINS["chatbot-arena"]
-_HUMANEVAL = noise.equivalence_verdict(noise.Score(83.5), noise.Score(84.8), DEFAULT_EQUIVALENCE_MARGIN, n=164)
-_HUMANEVAL_DIFFERENCE = noise.gap_verdict(noise.Score(83.5), noise.Score(84.8), n=164)
-assert _HUMANEVAL.interval is not None and _HUMANEVAL.p_value is not None
-_OWN = noise.equivalence_verdict(noise.Score(72.0), noise.Score(71.5), DEFAULT_EQUIVALENCE_MARGIN, n=1000)
-assert _OWN.interval is not None and _OWN.p_value is not None
 
-_EXPLANATION = Template("""
-    The golden rule of model selection: start with the smallest model that meets the
-    need. A smaller model is cheaper to fine-tune and serve, faster, and fits smaller
-    cards; a larger one must earn its cost with a difference larger than the noise.
 
-    For every other candidate S with at most 90% of the chosen model's parameters (from
-    the record or the model catalog) the rule asks:
+def _explanation() -> str:
+    humaneval = noise.equivalence_verdict(noise.Score(83.5), noise.Score(84.8), DEFAULT_EQUIVALENCE_MARGIN, n=164)
+    difference = noise.gap_verdict(noise.Score(83.5), noise.Score(84.8), n=164)
+    assert humaneval.interval is not None and humaneval.p_value is not None
 
-    * does S fit every workload of the record (the same memory estimate as SC101)?
-    * does S's license permit `task.intended_use` and pass the policy's deny/allow lists
-      (as SC301 and SC305 judge it)?
-    * is S at or above every policy minimum for the task it has a score on (SC210)?
-    * is the chosen model significantly better than S on none of the task benchmarks both
-      cite, nor on the own evaluation (the difference tests of SC206, unpaired, at the
-      policy's confidence)?
-    * is S shown equivalent to the chosen model on at least one of them, or significantly
-      better? Equivalence is tested with two one-sided tests (TOST, Schuirmann 1987), each
-      at α = 1 − confidence: S is equivalent when the (1 − 2α) interval of the gap lies
-      inside ±margin. The interval comes from the same standard errors as SC206's z-tests
-      (stated, from a `ci95`, or binomial), or is Newcombe's hybrid score interval where
-      SC206 would use an exact test.
+    text = Template("""
+        The golden rule of model selection: start with the smallest model that meets the
+        need. A smaller model is cheaper to fine-tune and serve, faster, and fits smaller
+        cards; a larger one must earn its cost with a difference larger than the noise.
 
-    The margins come from the policy: `equivalence.margin` ($margin points by default) for
-    accuracy-like benchmarks and the own evaluation, and `equivalence.margins` per
-    benchmark in its own unit (by default $arena rating points for Chatbot Arena, a
-    $arena_win% head-to-head win rate). A rating or judge benchmark without a margin never
-    shows equivalence.
+        For every other candidate S with at most 90% of the chosen model's parameters (from
+        the record or the model catalog) the rule asks:
 
-    A gap inside the noise is not equivalence: HumanEval 83.5 vs 84.8 at n=164 is a
-    1.3-point gap well inside the $humaneval_floor-point noise floor, but its 90% interval
-    [$humaneval_lo, $humaneval_hi] reaches beyond ±$margin (TOST p = $humaneval_p): 164
-    problems cannot show two models this good equivalent within $margin points.
+        * does S fit every workload of the record (the same memory estimate as SC101)?
+        * does S's license permit `task.intended_use` and pass the policy's deny/allow lists
+          (as SC301 and SC305 judge it)?
+        * is S at or above every policy minimum for the task it has a score on (SC210)?
+        * is the chosen model significantly better than S on none of the task benchmarks both
+          cite, nor on the own evaluation (the difference tests of SC206, unpaired, at the
+          policy's confidence)?
+        * is S shown equivalent to the chosen model on at least one of them, or significantly
+          better? Equivalence is tested with two one-sided tests (TOST, Schuirmann 1987), each
+          at α = 1 − confidence: S is equivalent when the (1 − 2α) interval of the gap lies
+          inside ±margin. The interval comes from the same standard errors as SC206's z-tests
+          (stated, from a `ci95`, or binomial), or is Newcombe's hybrid score interval where
+          SC206 would use an exact test.
 
-    When all five hold, the rule warns at S with the comparisons that show equivalence and
-    those that could not. It stays silent when a size or the memory fit is unknown, when
-    nothing shows equivalence, and when a `benchmark` or `own-evaluation` reason over S
-    clears the noise floor. Other reasons (ecosystem, tool-call format, …) do not silence
-    it: waive SC207 with the reason and an approver instead, so the trade-off is on record.
-""").substitute(
-    margin=f"{DEFAULT_EQUIVALENCE_MARGIN:g}",
-    arena=f"{_ARENA_MARGIN:g}",
-    arena_win=f"{100 / (1 + 10 ** (-_ARENA_MARGIN / 400)):.1f}",
-    humaneval_floor=f"{_HUMANEVAL_DIFFERENCE.floor:.1f}",
-    humaneval_lo=f"{_HUMANEVAL.interval[0]:.1f}",
-    humaneval_hi=f"{_HUMANEVAL.interval[1]:.1f}",
-    humaneval_p=f"{_HUMANEVAL.p_value:.2f}",
-)
+        The margins come from the policy: `equivalence.margin` ($margin points by default) for
+        accuracy-like benchmarks and the own evaluation, and `equivalence.margins` per
+        benchmark in its own unit (by default $arena rating points for Chatbot Arena, a
+        $arena_win% head-to-head win rate). A rating or judge benchmark without a margin never
+        shows equivalence.
+
+        A gap inside the noise is not equivalence: HumanEval 83.5 vs 84.8 at n=164 is a
+        1.3-point gap well inside the $humaneval_floor-point noise floor, but its 90% interval
+        [$humaneval_lo, $humaneval_hi] reaches beyond ±$margin (TOST p = $humaneval_p): 164
+        problems cannot show two models this good equivalent within $margin points.
+
+        When all five hold, the rule warns at S with the comparisons that show equivalence and
+        those that could not. It stays silent when a size or the memory fit is unknown, when
+        nothing shows equivalence, and when a `benchmark` or `own-evaluation` reason over S
+        clears the noise floor. Other reasons (ecosystem, tool-call format, …) do not silence
+        it: waive SC207 with the reason and an approver instead, so the trade-off is on record.
+    """).substitute(
+        margin=f"{DEFAULT_EQUIVALENCE_MARGIN:g}",
+        arena=f"{_ARENA_MARGIN:g}",
+        arena_win=f"{100 / (1 + 10 ** (-_ARENA_MARGIN / 400)):.1f}",
+        humaneval_floor=f"{difference.floor:.1f}",
+        humaneval_lo=f"{humaneval.interval[0]:.1f}",
+        humaneval_hi=f"{humaneval.interval[1]:.1f}",
+        humaneval_p=f"{humaneval.p_value:.2f}",
+    )
+    return text
+
 
 _CANDIDATES = """
     task:
@@ -135,25 +138,33 @@ _CANDIDATES = """
       chosen: Qwen/Qwen2.5-14B-Instruct
 """
 
-_FAILING = _CANDIDATES + Template("""
+
+def _failing() -> str:
+    own = noise.equivalence_verdict(noise.Score(72.0), noise.Score(71.5), DEFAULT_EQUIVALENCE_MARGIN, n=1000)
+    assert own.interval is not None and own.p_value is not None
+    text = _CANDIDATES + Template("""
     own_evaluation:   # 90% interval of the gap [$own_lo, $own_hi], inside ±$margin: TOST p = $own_p
       n: 1000
       results: {Qwen/Qwen2.5-14B-Instruct: 72.0, Qwen/Qwen2.5-7B-Instruct: 71.5}
-""").substitute(
-    margin=f"{DEFAULT_EQUIVALENCE_MARGIN:g}",
-    own_lo=f"{_OWN.interval[0]:.1f}",
-    own_hi=f"{_OWN.interval[1]:.1f}",
-    own_p=f"{_OWN.p_value:.3f}",
-).lstrip("\n")
+    """).substitute(
+        margin=f"{DEFAULT_EQUIVALENCE_MARGIN:g}",
+        own_lo=f"{own.interval[0]:.1f}",
+        own_hi=f"{own.interval[1]:.1f}",
+        own_p=f"{own.p_value:.3f}",
+    ).lstrip("\n")
+    return text
 
-_PASSING = _CANDIDATES + Template("""
+
+def _passing() -> str:
+    text = _CANDIDATES + Template("""
       reasons:
         - kind: own-evaluation   # 81.5 vs 68.0 at n=400: beyond the $floor-point floor
           over: [Qwen/Qwen2.5-7B-Instruct]
     own_evaluation:
       n: 400
       results: {Qwen/Qwen2.5-14B-Instruct: 81.5, Qwen/Qwen2.5-7B-Instruct: 68.0}
-""").substitute(floor=f"{noise.normal_floor(0.815, 0.68, 400, 400):.1f}").lstrip("\n")
+    """).substitute(floor=f"{noise.normal_floor(0.815, 0.68, 400, 400):.1f}").lstrip("\n")
+    return text
 
 
 @dataclass(frozen=True)
@@ -202,9 +213,9 @@ class _Comparison:
         "policy's margin) on the task's evidence and significantly worse on none of it (the golden "
         "rule: smallest model that meets the need)"
     ),
-    explanation=_EXPLANATION,
-    failing=_FAILING,
-    passing=_PASSING,
+    explanation=_explanation,
+    failing=_failing,
+    passing=_passing,
 )
 def smaller_equivalent(ctx: RecordContext) -> Iterator[Finding]:
     chosen_at = chosen_index(ctx)

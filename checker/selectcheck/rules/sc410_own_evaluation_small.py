@@ -23,7 +23,8 @@ def _floor_at(n: int) -> str:
     severity="warning",
     options=("own_evaluation.min_n", "confidence"),
     summary="the own evaluation's n is under the policy minimum",
-    explanation=f"""
+    explanation=lambda: (
+        f"""
         An own evaluation is held to the same noise standard as a public benchmark, and
         its noise floor shrinks only with the square root of its size: at n=40 two results
         near 70% must differ by more than {_floor_at(40)} points before the difference means
@@ -34,7 +35,8 @@ def _floor_at(n: int) -> str:
         The finding points at `own_evaluation.n` and gives the noise floor at the current
         size and at the minimum, for results near the chosen model's (50% when it has
         none).
-    """,
+    """
+    ),
     failing="""
         own_evaluation:
           dataset: 40 support tickets we had time to grade
@@ -69,8 +71,7 @@ def own_evaluation_small(ctx: RecordContext) -> Iterator[Finding]:
         )
     yield Finding(
         "/own_evaluation/n",
-        f"the own evaluation has n={evaluation.n:,} items, under the policy minimum of "
-        f"{minimum:,}{floors}",
+        f"the own evaluation has n={evaluation.n:,} items, under the policy minimum of {minimum:,}{floors}",
         f"Evaluate on at least {minimum:,} items of your real task, or lower "
         "`own_evaluation.min_n` in your policy if that is impossible.",
     )
