@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.conftest import BASE_RECORD, REPO, invoke
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from generate_records import generate  # noqa: E402
+from generate_records import generate
 
 FORMATS = ("text", "json", "github", "sarif", "markdown", "junit")
 
