@@ -53,4 +53,3 @@ def test_every_class_has_several_instances() -> None:
     for name in classes:
         assert len(list((CORPUS / name).glob("*.yaml"))) >= 2, name
     assert len(list((CORPUS / "clean").glob("*.yaml"))) >= 3
-

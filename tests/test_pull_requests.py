@@ -284,7 +284,7 @@ def test_an_id_on_the_next_line_is_indexed(project: Path) -> None:
     [
         FORGED_TITLE + "\nid: MSR-0001\n",
         "id: MSR-0001\ntitle: 'the team''s pick\nstatus: accepted'\nstatus: proposed\n",
-        "id: MSR-0001\ntask:\n  description: \"a\nid: MSR-7\"\n",
+        'id: MSR-0001\ntask:\n  description: "a\nid: MSR-7"\n',
         "id:\n  MSR-0003\nstatus: accepted\n",
         "id: MSR-0001\nsupersedes:\n- MSR-0002\n",
         "id: MSR-0001\nsupersedes:\n  MSR-0002\n",

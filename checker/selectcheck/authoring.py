@@ -177,8 +177,6 @@ def number_output(target: Path, numbers: ProjectNumbers) -> tuple[Numbering, Pat
     return Numbering(number, numbers.next.prefix), target
 
 
-
-
 def git_email(cwd: Path) -> str | None:
     """``git config user.email`` (read-only), or None when git or the setting is absent."""
     try:

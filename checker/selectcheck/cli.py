@@ -194,9 +194,7 @@ def explain(code: str) -> None:
     if info is None:
         close = difflib.get_close_matches(wanted.lower(), [*by_name, *(c.lower() for c in table)], n=1)
         hint = f" Did you mean `{close[0]}`?" if close else ""
-        click.echo(
-            f"selectcheck: error: unknown rule {safe_line(code)!r}.{hint} See `selectcheck rules`.", err=True
-        )
+        click.echo(f"selectcheck: error: unknown rule {safe_line(code)!r}.{hint} See `selectcheck rules`.", err=True)
         sys.exit(EXIT_CONFIG)
     click.echo(explain_text(info), nl=False)
 
@@ -224,4 +222,3 @@ def schema(name: str) -> None:
     from selectcheck.resources import SCHEMA_DIR
 
     click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
-

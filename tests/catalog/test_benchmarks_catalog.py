@@ -102,9 +102,7 @@ def test_every_design_id_is_present(index: AliasIndex[BenchmarkEntry]) -> None:
         ("Open LLM Leaderboard v2", "open-llm-leaderboard-v2"),
     ],
 )
-def test_aliases_resolve_case_insensitively(
-    index: AliasIndex[BenchmarkEntry], name: str, expected: str
-) -> None:
+def test_aliases_resolve_case_insensitively(index: AliasIndex[BenchmarkEntry], name: str, expected: str) -> None:
     entry = index.get(name)
     assert entry is not None, name
     assert entry.id == expected
@@ -239,9 +237,7 @@ def test_aggregate_components_must_exist() -> None:
         "components": ["nope"],
     }
     with pytest.raises(ValidationError, match="unknown components"):
-        BenchmarkCatalogFile.model_validate(
-            {"catalog_version": 1, "benchmarks": [MINIMAL, aggregate]}
-        )
+        BenchmarkCatalogFile.model_validate({"catalog_version": 1, "benchmarks": [MINIMAL, aggregate]})
 
 
 def test_entries_are_frozen(catalog: BenchmarkCatalogFile) -> None:

@@ -47,7 +47,6 @@ DESIGN_MODELS = [
 ]  # fmt: skip
 
 
-
 @pytest.fixture(scope="module")
 def gpus() -> GpuCatalogFile:
     return GpuCatalogFile.model_validate(load_path(GPUS_YAML, str(GPUS_YAML)).data)
@@ -90,7 +89,6 @@ def test_nvml_totals(gpus: GpuCatalogFile) -> None:
     assert h100 is not None and h200 is not None
     assert h100.nvml_total_mib == 81_559 and h100.nvml_measured
     assert h200.total_bytes() == 143_771 * 1024 * 1024
-
 
 
 # Issue 21: NVML totals that public nvidia-smi outputs (or NVIDIA's ECC rule) show, each with

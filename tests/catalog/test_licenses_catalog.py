@@ -114,9 +114,7 @@ def test_an_entry_with_a_bad_source_is_rejected(bad: str) -> None:
         LicenseCatalogFile.model_validate(_file(entry))
 
 
-def test_every_alias_resolves_to_its_entry(
-    catalog: LicenseCatalogFile, index: AliasIndex[LicenseEntry]
-) -> None:
+def test_every_alias_resolves_to_its_entry(catalog: LicenseCatalogFile, index: AliasIndex[LicenseEntry]) -> None:
     for entry in catalog.licenses:
         for name in (entry.id, *entry.aliases, entry.id.upper()):
             assert index.get(name) is entry, name
@@ -126,9 +124,7 @@ def test_every_alias_resolves_to_its_entry(
             assert verdict.basis == (entry.id,), name
 
 
-def test_spdx_and_scancode_ids_are_aliases(
-    catalog: LicenseCatalogFile, index: AliasIndex[LicenseEntry]
-) -> None:
+def test_spdx_and_scancode_ids_are_aliases(catalog: LicenseCatalogFile, index: AliasIndex[LicenseEntry]) -> None:
     for entry in catalog.licenses:
         if entry.spdx:
             assert index.get(entry.spdx) is entry, entry.spdx
@@ -264,9 +260,7 @@ def test_unknown_keys_are_rejected() -> None:
     with pytest.raises(ValidationError, match="comercial"):
         LicenseCatalogFile.model_validate(_file(entry))
     entry = _good_entry()
-    entry["conditions"] = {
-        "user_cap": {"monthly_active_users": 5, "measured": "m", "grantor": "g", "x": 1}
-    }
+    entry["conditions"] = {"user_cap": {"monthly_active_users": 5, "measured": "m", "grantor": "g", "x": 1}}
     with pytest.raises(ValidationError):
         LicenseCatalogFile.model_validate(_file(entry))
 

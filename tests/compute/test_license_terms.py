@@ -141,9 +141,7 @@ def test_qwen_has_its_own_user_cap(index: AliasIndex[LicenseEntry]) -> None:
 
 
 @pytest.mark.parametrize("tag", ["mnpl", "mrl"])
-def test_mistral_research_licenses_forbid_production_use(
-    tag: str, index: AliasIndex[LicenseEntry]
-) -> None:
+def test_mistral_research_licenses_forbid_production_use(tag: str, index: AliasIndex[LicenseEntry]) -> None:
     assert evaluate_license(tag, "commercial", index).permitted == "no"
     assert evaluate_license(tag, "internal", index).permitted == "no"
     assert evaluate_license(tag, "research", index).permitted == "conditional"
@@ -255,9 +253,7 @@ def test_or_chooses_the_alternative_with_fewest_obligations(
     assert verdict.obligations == ("rule A",)
     assert verdict.basis == ("one-rule",)
     # Equal counts: the leftmost alternative.
-    assert evaluate_license("one-rule OR (free AND one-rule)", "commercial", toy).basis == (
-        "one-rule",
-    )
+    assert evaluate_license("one-rule OR (free AND one-rule)", "commercial", toy).basis == ("one-rule",)
 
 
 def test_or_reports_unknown_ids_of_unchosen_alternatives(toy: AliasIndex[LicenseEntry]) -> None:
@@ -301,9 +297,7 @@ def test_bare_other_is_unknown(index: AliasIndex[LicenseEntry]) -> None:
         "(MIT AND " * 3000 + "MIT" + ")" * 3000,
     ],
 )
-def test_garbage_is_a_parse_failure_not_an_exception(
-    garbage: str, index: AliasIndex[LicenseEntry]
-) -> None:
+def test_garbage_is_a_parse_failure_not_an_exception(garbage: str, index: AliasIndex[LicenseEntry]) -> None:
     verdict = evaluate_license(garbage, "commercial", index)
     assert isinstance(verdict, LicenseVerdict)
     if verdict.parse_failed:
@@ -321,9 +315,7 @@ def test_common_garbage_fails_to_parse(garbage: str, index: AliasIndex[LicenseEn
 
 
 @pytest.mark.parametrize("not_a_string", [None, 42, ["MIT"], {"id": "MIT"}])
-def test_non_string_license_is_a_parse_failure(
-    not_a_string: Any, index: AliasIndex[LicenseEntry]
-) -> None:
+def test_non_string_license_is_a_parse_failure(not_a_string: Any, index: AliasIndex[LicenseEntry]) -> None:
     verdict = evaluate_license(not_a_string, "commercial", index)
     assert verdict.parse_failed and verdict.permitted == "unknown"
     assert is_denied(not_a_string, ["mit"], ["apache-2.0"], index) == []
@@ -367,12 +359,8 @@ def test_license_ids() -> None:
 
 
 def test_canonical_expression(index: AliasIndex[LicenseEntry]) -> None:
-    assert canonical_expression("Apache-2.0 or (MIT and GPL-3.0+)", index) == (
-        "apache-2.0 OR (mit AND gpl-3.0)"
-    )
-    assert canonical_expression("Foo_Bar WITH LLVM-exception", index) == (
-        "foo-bar WITH llvm-exception"
-    )
+    assert canonical_expression("Apache-2.0 or (MIT and GPL-3.0+)", index) == ("apache-2.0 OR (mit AND gpl-3.0)")
+    assert canonical_expression("Foo_Bar WITH LLVM-exception", index) == ("foo-bar WITH llvm-exception")
     assert canonical_expression("MIT OR", index) is None
 
 
@@ -441,9 +429,7 @@ def test_same_license_without_a_catalog_compares_spellings() -> None:
 def test_deny_in_required_branch_rejects(index: AliasIndex[LicenseEntry]) -> None:
     assert is_denied("MIT AND cc-by-nc-4.0", ["CC-BY-NC-4.0"], [], index) == ["cc-by-nc-4.0"]
     assert is_denied("cc-by-nc-4.0", ["cc-by-nc-4.0"], [], index) == ["cc-by-nc-4.0"]
-    assert is_denied("apache-2.0 AND (mit AND cc-by-nc-4.0)", ["cc-by-nc-4.0"], [], index) == [
-        "cc-by-nc-4.0"
-    ]
+    assert is_denied("apache-2.0 AND (mit AND cc-by-nc-4.0)", ["cc-by-nc-4.0"], [], index) == ["cc-by-nc-4.0"]
 
 
 def test_deny_in_one_or_alternative_does_not_reject(index: AliasIndex[LicenseEntry]) -> None:

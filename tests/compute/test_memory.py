@@ -400,9 +400,10 @@ def test_eager_attention_materialises_the_scores() -> None:
     assert eager.detail()["attention_scores"] == 6 * 32 * 16_384**2
     assert eager.total_bytes > sdpa.total_bytes + 50e9
     lora = MemoryWorkload(mode="lora", context_length=4096)
-    assert estimate_memory(lora.replace(attention="eager"), LLAMA8).activations > estimate_memory(
-        lora, LLAMA8
-    ).activations + 32 * 6 * 32 * 4096**2 * 0.9
+    assert (
+        estimate_memory(lora.replace(attention="eager"), LLAMA8).activations
+        > estimate_memory(lora, LLAMA8).activations + 32 * 6 * 32 * 4096**2 * 0.9
+    )
 
 
 def test_autocast_and_bf16_adapters_save_the_inputs_once_in_bf16() -> None:

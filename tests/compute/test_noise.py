@@ -53,9 +53,7 @@ REFERENCE = [
 
 
 @pytest.mark.parametrize(("name", "n", "p", "unpaired", "paired", "decimals"), REFERENCE)
-def test_published_reference_floors(
-    name: str, n: int, p: float, unpaired: float, paired: float, decimals: int
-) -> None:
+def test_published_reference_floors(name: str, n: int, p: float, unpaired: float, paired: float, decimals: int) -> None:
     verdict = gap_verdict(Score(p), Score(p), benchmark=name, n=n)
     assert verdict.method == "normal"
     assert verdict.floor is not None
@@ -326,9 +324,7 @@ def test_normalised_floor_is_scaled_by_one_over_one_minus_chance(chance: float, 
     raw_a = 100 * chance + norm_a * (1 - chance)
     raw_b = 100 * chance + norm_b * (1 - chance)
     raw = floor_at(raw_a, raw_b, n)
-    verdict = gap_verdict(
-        Score(norm_a, normalized=True), Score(norm_b, normalized=True), n=n, chance=chance
-    )
+    verdict = gap_verdict(Score(norm_a, normalized=True), Score(norm_b, normalized=True), n=n, chance=chance)
     assert verdict.normalized is True
     assert verdict.floor == pytest.approx(raw / (1 - chance))
     assert verdict.gap == pytest.approx(6.0)
@@ -350,9 +346,7 @@ def test_normalised_with_zero_chance_is_unchanged() -> None:
 
 
 def test_mixed_normalised_and_raw_are_compared_raw() -> None:
-    verdict = gap_verdict(
-        Score(20, normalized=True), Score(45), n=448, chance=0.25
-    )  # normalised 20 -> raw 40
+    verdict = gap_verdict(Score(20, normalized=True), Score(45), n=448, chance=0.25)  # normalised 20 -> raw 40
     assert verdict.normalized is False
     assert verdict.gap == pytest.approx(40 - 45)
     assert any("raw scale" in note for note in verdict.notes)

@@ -72,9 +72,7 @@ def test_estimate_within_the_band_of_its_kind(row: dict[str, Any], catalog: Cata
     assert low <= r <= high, f"estimate / published = {r:.3f} for {row['id']} ({row['measures']})"
 
 
-@pytest.mark.parametrize(
-    "row", [r for r in ROWS if r["measures"] == "does-not-fit"], ids=lambda r: r["id"]
-)
+@pytest.mark.parametrize("row", [r for r in ROWS if r["measures"] == "does-not-fit"], ids=lambda r: r["id"])
 def test_what_ran_out_of_memory_does_not_fit(row: dict[str, Any], catalog: Catalog) -> None:
     assert does_not_fit(row, catalog), row["id"]
 

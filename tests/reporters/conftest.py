@@ -314,8 +314,7 @@ def huge_report() -> Callable[[int], Report]:
 
     def build(n: int) -> Report:
         files = [
-            FileResult(path=f"records/{i:04d}-r.yaml", record_id=f"MSR-{i:04d}", title=f"R{i}")
-            for i in range(100)
+            FileResult(path=f"records/{i:04d}-r.yaml", record_id=f"MSR-{i:04d}", title=f"R{i}") for i in range(100)
         ]
         severities = [Severity.ERROR, Severity.WARNING, Severity.INFO]
         for k in range(n):

@@ -164,9 +164,7 @@ def test_columns_always_valid_for_the_runner(report: Report) -> None:
             assert int(props["endColumn"]) >= int(props["col"]) >= 1
 
 
-def test_hostile_text_stays_inside_one_annotation(
-    report: Report, hostile_text: str, hostile_path: str
-) -> None:
+def test_hostile_text_stays_inside_one_annotation(report: Report, hostile_text: str, hostile_path: str) -> None:
     parsed = annotations(github.render(report))
     hostile = [p for p in parsed if p[1]["file"] == hostile_path]
     # Errors by line (SC999 sits at line 0 -> 1), then warnings, then notices; the waived

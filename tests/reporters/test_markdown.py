@@ -129,8 +129,7 @@ def test_records_with_errors_come_first(plain_report: Report) -> None:
     headings = [x for x in markdown.render(plain_report).split("\n") if x.startswith("### ")]
     assert headings == [
         "### License obligations to review",
-        "### ❌ records/0007-review.yaml · MSR-0007: Base model for the pull-request review "
-        "assistant",
+        "### ❌ records/0007-review.yaml · MSR-0007: Base model for the pull-request review assistant",
         "### ❌ records/0009-broken.yaml",
         "### ✅ records/0010-clean.yaml · MSR-0010: Clean record",
     ]
@@ -144,8 +143,7 @@ def test_memory_chart_against_the_card(plain_report: Report) -> None:
     assert fine_tune == [
         "xychart-beta",
         '    title "fine-tune: meta-llama/Llama-3.1-8B-Instruct on A100-80GB"',
-        '    x-axis ["weights", "kv_cache", "activations", "gradients", "optimizer", "overhead", '
-        '"total"]',
+        '    x-axis ["weights", "kv_cache", "activations", "gradients", "optimizer", "overhead", "total"]',
         '    y-axis "GiB" 0 --> 101',
         "    bar [16.00, 1.00, 40.00, 2.00, 30.00, 1.20, 91.00]",
         "    line [76.00, 76.00, 76.00, 76.00, 76.00, 76.00, 76.00]",

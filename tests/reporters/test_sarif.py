@@ -49,9 +49,7 @@ def walk(value: Any) -> Iterator[Any]:
             yield from walk(item)
 
 
-def test_valid_against_the_official_schema(
-    report: Report, validator: jsonschema.protocols.Validator
-) -> None:
+def test_valid_against_the_official_schema(report: Report, validator: jsonschema.protocols.Validator) -> None:
     log = log_of(report)
     check_sarif(log)
     assert not list(validator.iter_errors(log))

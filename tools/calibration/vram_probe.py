@@ -17,6 +17,7 @@ published config.json facts with random weights in bf16, then:
 Writes one JSON object per line to $OUT/vram.jsonl.  TINY=1 shrinks every
 config for a CPU smoke test.
 """
+
 import gc
 import json
 import os
@@ -50,10 +51,17 @@ def nvml_used():
 
 
 def llama(h, L, nh, kv, inter, vocab, tied, hd=None, **kw):
-    d = dict(model_type="llama", hidden_size=h, num_hidden_layers=L,
-             num_attention_heads=nh, num_key_value_heads=kv,
-             intermediate_size=inter, vocab_size=vocab,
-             tie_word_embeddings=tied, max_position_embeddings=131072)
+    d = dict(
+        model_type="llama",
+        hidden_size=h,
+        num_hidden_layers=L,
+        num_attention_heads=nh,
+        num_key_value_heads=kv,
+        intermediate_size=inter,
+        vocab_size=vocab,
+        tie_word_embeddings=tied,
+        max_position_embeddings=131072,
+    )
     if hd:
         d["head_dim"] = hd
     d.update(kw)
@@ -62,51 +70,124 @@ def llama(h, L, nh, kv, inter, vocab, tied, hd=None, **kw):
 
 MODELS = {
     # name: (config, inference prompt lengths, training modes)
-    "llama-3.2-1b": (llama(2048, 16, 32, 8, 8192, 128256, True, 64),
-                     [1024, 8192, 32768, 131072],
-                     ["full_mixed", "full_mixed_ckpt", "full_bf16", "lora", "lora_ckpt"]),
-    "llama-3.1-8b": (llama(4096, 32, 32, 8, 14336, 128256, False),
-                     [1024, 8192, 32768, 131072], ["lora", "lora_ckpt"]),
-    "qwen2.5-7b": (dict(model_type="qwen2", hidden_size=3584, num_hidden_layers=28,
-                        num_attention_heads=28, num_key_value_heads=4,
-                        intermediate_size=18944, vocab_size=152064,
-                        tie_word_embeddings=False, max_position_embeddings=32768),
-                   [1024, 8192, 32768], []),
-    "phi-3-mini": (dict(model_type="phi3", hidden_size=3072, num_hidden_layers=32,
-                        num_attention_heads=32, num_key_value_heads=32,
-                        intermediate_size=8192, vocab_size=32064,
-                        tie_word_embeddings=False, max_position_embeddings=4096),
-                   [1024, 4096], []),
-    "llama-3.2-3b": (llama(3072, 28, 24, 8, 8192, 128256, True, 128),
-                     [1024, 8192, 32768], ["full_mixed_ckpt", "lora"]),
-    "mistral-7b-v0.3": (dict(model_type="mistral", hidden_size=4096, num_hidden_layers=32,
-                             num_attention_heads=32, num_key_value_heads=8,
-                             intermediate_size=14336, vocab_size=32768,
-                             tie_word_embeddings=False, max_position_embeddings=32768,
-                             sliding_window=None),
-                        [1024, 32768], []),
-    "qwen2.5-14b": (dict(model_type="qwen2", hidden_size=5120, num_hidden_layers=48,
-                         num_attention_heads=40, num_key_value_heads=8,
-                         intermediate_size=13824, vocab_size=152064,
-                         tie_word_embeddings=False, max_position_embeddings=32768),
-                    [1024, 32768], []),
-    "gemma-2-9b": (dict(model_type="gemma2", hidden_size=3584, num_hidden_layers=42,
-                        num_attention_heads=16, num_key_value_heads=8, head_dim=256,
-                        intermediate_size=14336, vocab_size=256000,
-                        sliding_window=4096, query_pre_attn_scalar=256,
-                        tie_word_embeddings=True, max_position_embeddings=8192),
-                   [1024, 4096], []),
-    "qwen2.5-32b": (dict(model_type="qwen2", hidden_size=5120, num_hidden_layers=64,
-                         num_attention_heads=40, num_key_value_heads=8,
-                         intermediate_size=27648, vocab_size=152064,
-                         tie_word_embeddings=False, max_position_embeddings=32768),
-                    [1024, 32768], []),
-    "mixtral-8x7b": (dict(model_type="mixtral", hidden_size=4096, num_hidden_layers=32,
-                          num_attention_heads=32, num_key_value_heads=8,
-                          intermediate_size=14336, vocab_size=32000,
-                          num_local_experts=8, num_experts_per_tok=2,
-                          tie_word_embeddings=False, max_position_embeddings=32768),
-                     [1024, 8192], []),
+    "llama-3.2-1b": (
+        llama(2048, 16, 32, 8, 8192, 128256, True, 64),
+        [1024, 8192, 32768, 131072],
+        ["full_mixed", "full_mixed_ckpt", "full_bf16", "lora", "lora_ckpt"],
+    ),
+    "llama-3.1-8b": (llama(4096, 32, 32, 8, 14336, 128256, False), [1024, 8192, 32768, 131072], ["lora", "lora_ckpt"]),
+    "qwen2.5-7b": (
+        dict(
+            model_type="qwen2",
+            hidden_size=3584,
+            num_hidden_layers=28,
+            num_attention_heads=28,
+            num_key_value_heads=4,
+            intermediate_size=18944,
+            vocab_size=152064,
+            tie_word_embeddings=False,
+            max_position_embeddings=32768,
+        ),
+        [1024, 8192, 32768],
+        [],
+    ),
+    "phi-3-mini": (
+        dict(
+            model_type="phi3",
+            hidden_size=3072,
+            num_hidden_layers=32,
+            num_attention_heads=32,
+            num_key_value_heads=32,
+            intermediate_size=8192,
+            vocab_size=32064,
+            tie_word_embeddings=False,
+            max_position_embeddings=4096,
+        ),
+        [1024, 4096],
+        [],
+    ),
+    "llama-3.2-3b": (llama(3072, 28, 24, 8, 8192, 128256, True, 128), [1024, 8192, 32768], ["full_mixed_ckpt", "lora"]),
+    "mistral-7b-v0.3": (
+        dict(
+            model_type="mistral",
+            hidden_size=4096,
+            num_hidden_layers=32,
+            num_attention_heads=32,
+            num_key_value_heads=8,
+            intermediate_size=14336,
+            vocab_size=32768,
+            tie_word_embeddings=False,
+            max_position_embeddings=32768,
+            sliding_window=None,
+        ),
+        [1024, 32768],
+        [],
+    ),
+    "qwen2.5-14b": (
+        dict(
+            model_type="qwen2",
+            hidden_size=5120,
+            num_hidden_layers=48,
+            num_attention_heads=40,
+            num_key_value_heads=8,
+            intermediate_size=13824,
+            vocab_size=152064,
+            tie_word_embeddings=False,
+            max_position_embeddings=32768,
+        ),
+        [1024, 32768],
+        [],
+    ),
+    "gemma-2-9b": (
+        dict(
+            model_type="gemma2",
+            hidden_size=3584,
+            num_hidden_layers=42,
+            num_attention_heads=16,
+            num_key_value_heads=8,
+            head_dim=256,
+            intermediate_size=14336,
+            vocab_size=256000,
+            sliding_window=4096,
+            query_pre_attn_scalar=256,
+            tie_word_embeddings=True,
+            max_position_embeddings=8192,
+        ),
+        [1024, 4096],
+        [],
+    ),
+    "qwen2.5-32b": (
+        dict(
+            model_type="qwen2",
+            hidden_size=5120,
+            num_hidden_layers=64,
+            num_attention_heads=40,
+            num_key_value_heads=8,
+            intermediate_size=27648,
+            vocab_size=152064,
+            tie_word_embeddings=False,
+            max_position_embeddings=32768,
+        ),
+        [1024, 32768],
+        [],
+    ),
+    "mixtral-8x7b": (
+        dict(
+            model_type="mixtral",
+            hidden_size=4096,
+            num_hidden_layers=32,
+            num_attention_heads=32,
+            num_key_value_heads=8,
+            intermediate_size=14336,
+            vocab_size=32000,
+            num_local_experts=8,
+            num_experts_per_tok=2,
+            tie_word_embeddings=False,
+            max_position_embeddings=32768,
+        ),
+        [1024, 8192],
+        [],
+    ),
 }
 
 
@@ -132,9 +213,14 @@ def planned():
 
 def shrink(cfg):
     c = dict(cfg)
-    c.update(hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
-             num_key_value_heads=min(4, c["num_key_value_heads"]),
-             intermediate_size=128, vocab_size=512)
+    c.update(
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=min(4, c["num_key_value_heads"]),
+        intermediate_size=128,
+        vocab_size=512,
+    )
     if "head_dim" in c:
         c["head_dim"] = 16
     if "query_pre_attn_scalar" in c:
@@ -163,8 +249,7 @@ def build(cfg_dict, dtype):
             try:
                 cfg = AutoConfig.for_model(mt, **d)
                 with torch.device(DEV):
-                    model = AutoModelForCausalLM.from_config(
-                        cfg, attn_implementation=attn)
+                    model = AutoModelForCausalLM.from_config(cfg, attn_implementation=attn)
                 break
             except ValueError:
                 if attn == "eager":
@@ -187,9 +272,9 @@ def mem():
     if not CUDA:
         return dict(peak_alloc=None, peak_reserved=None, nvml=nvml_used())
     torch.cuda.synchronize()
-    return dict(peak_alloc=torch.cuda.max_memory_allocated(),
-                peak_reserved=torch.cuda.max_memory_reserved(),
-                nvml=nvml_used())
+    return dict(
+        peak_alloc=torch.cuda.max_memory_allocated(), peak_reserved=torch.cuda.max_memory_reserved(), nvml=nvml_used()
+    )
 
 
 def n_params(model):
@@ -201,8 +286,16 @@ def inference(name, cfg, lengths):
     model = build(cfg, torch.bfloat16).eval()
     weights = sum(p.numel() * p.element_size() for p in model.parameters())
     base = mem()
-    emit(dict(kind="weights", model=name, params=n_params(model),
-              weight_bytes=weights, attn=getattr(model, "attn_used", None), **base))
+    emit(
+        dict(
+            kind="weights",
+            model=name,
+            params=n_params(model),
+            weight_bytes=weights,
+            attn=getattr(model, "attn_used", None),
+            **base,
+        )
+    )
     vocab = cfg["vocab_size"]
     for L in lengths:
         if time.time() > DEADLINE:
@@ -218,11 +311,15 @@ def inference(name, cfg, lengths):
         t0 = time.time()
         try:
             with torch.inference_mode():
-                model.generate(ids, attention_mask=torch.ones_like(ids),
-                               max_new_tokens=8, min_new_tokens=8,
-                               do_sample=False, pad_token_id=0)
-            emit(dict(kind="infer", model=name, ctx=L, batch=B, new_tokens=8,
-                      secs=round(time.time() - t0, 2), **mem()))
+                model.generate(
+                    ids,
+                    attention_mask=torch.ones_like(ids),
+                    max_new_tokens=8,
+                    min_new_tokens=8,
+                    do_sample=False,
+                    pad_token_id=0,
+                )
+            emit(dict(kind="infer", model=name, ctx=L, batch=B, new_tokens=8, secs=round(time.time() - t0, 2), **mem()))
         except torch.cuda.OutOfMemoryError as e:
             emit(dict(kind="infer_oom", model=name, ctx=L, err=str(e)[:300]))
         except Exception as e:  # noqa: BLE001
@@ -251,8 +348,9 @@ def train(name, cfg, mode, seq=2048):
         if base_mode == "lora":
             from peft import LoraConfig, get_peft_model
 
-            model = get_peft_model(model, LoraConfig(
-                r=16, lora_alpha=32, target_modules="all-linear", lora_dropout=0.0))
+            model = get_peft_model(
+                model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", lora_dropout=0.0)
+            )
         if ckpt:
             model.gradient_checkpointing_enable()
             if base_mode == "lora":
@@ -265,14 +363,23 @@ def train(name, cfg, mode, seq=2048):
         clear()
         for _ in range(2):
             ids = torch.randint(0, cfg["vocab_size"], (1, seq), device=DEV)
-            with torch.autocast(DEV.type, dtype=torch.bfloat16,
-                                enabled=base_mode == "full_mixed"):
+            with torch.autocast(DEV.type, dtype=torch.bfloat16, enabled=base_mode == "full_mixed"):
                 loss = model(input_ids=ids, labels=ids).loss
             loss.backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
-        emit(dict(kind="train", model=name, mode=mode, seq=seq, batch=1,
-                  trainable=trainable, secs=round(time.time() - t0, 2), **mem()))
+        emit(
+            dict(
+                kind="train",
+                model=name,
+                mode=mode,
+                seq=seq,
+                batch=1,
+                trainable=trainable,
+                secs=round(time.time() - t0, 2),
+                **mem(),
+            )
+        )
     except torch.cuda.OutOfMemoryError as e:
         emit(dict(kind="train_oom", model=name, mode=mode, seq=seq, err=str(e)[:300]))
     except Exception as e:  # noqa: BLE001
@@ -285,10 +392,14 @@ def train(name, cfg, mode, seq=2048):
 def main():
     import transformers
 
-    info = dict(kind="env", torch=torch.__version__,
-                transformers=transformers.__version__, cuda=CUDA,
-                device=torch.cuda.get_device_name(0) if CUDA else "cpu",
-                nvml_base=NVML_BASE)
+    info = dict(
+        kind="env",
+        torch=torch.__version__,
+        transformers=transformers.__version__,
+        cuda=CUDA,
+        device=torch.cuda.get_device_name(0) if CUDA else "cpu",
+        nvml_base=NVML_BASE,
+    )
     if CUDA:
         torch.zeros(1, device=DEV)
         torch.cuda.synchronize()

@@ -292,9 +292,7 @@ def simulate_training(config: dict[str, Any], mode: str, seq: int) -> dict[str, 
     if base_mode == "lora":
         from peft import LoraConfig, get_peft_model
 
-        model = get_peft_model(
-            model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", lora_dropout=0.0)
-        )
+        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", lora_dropout=0.0))
     if checkpointing:
         model.gradient_checkpointing_enable(
             gradient_checkpointing_kwargs={"use_reentrant": False, "preserve_rng_state": False}

@@ -516,8 +516,7 @@ def _noise_help(verdict: noise.GapVerdict, needed: int | None, paired: bool) -> 
         parts = ["A gap inside the noise floor is a tie: drop or reword the claim"]
         if not paired:
             parts.append(
-                "give `paired_correlation` if both models were scored on the same items "
-                "(the paired floor is lower)"
+                "give `paired_correlation` if both models were scored on the same items (the paired floor is lower)"
             )
     if needed is not None:
         parts.append(f"or measure on more items (this gap needs n ≥ {needed:,})")
@@ -537,9 +536,7 @@ def _impossible_correlation(make: _Maker, gap: float, name: str, other: str, err
     )
 
 
-def _benchmark_claim(
-    ctx: RecordContext, index: int, reason: Reason, chosen: str, chosen_at: int, other: str
-) -> Claim:
+def _benchmark_claim(ctx: RecordContext, index: int, reason: Reason, chosen: str, chosen_at: int, other: str) -> Claim:
     def make(
         outcome: Outcome, message: str, help: str, verdict: noise.GapVerdict | None = None, field: str = ""
     ) -> Claim:
@@ -624,9 +621,7 @@ def _benchmark_claim(
     )
 
 
-def _own_evaluation_claim(
-    ctx: RecordContext, index: int, reason: Reason, chosen: str, other: str
-) -> Claim:
+def _own_evaluation_claim(ctx: RecordContext, index: int, reason: Reason, chosen: str, other: str) -> Claim:
     def make(
         outcome: Outcome, message: str, help: str, verdict: noise.GapVerdict | None = None, field: str = ""
     ) -> Claim:
@@ -726,9 +721,7 @@ def _paired_claim(
     )
 
 
-def _contradicted(
-    make: _Maker, claim: str, other: str, a: float, b: float, verdict: noise.GapVerdict | None
-) -> Claim:
+def _contradicted(make: _Maker, claim: str, other: str, a: float, b: float, verdict: noise.GapVerdict | None) -> Claim:
     if a == b:
         message = f"{claim}, but both score {fmt(a)}"
     else:
@@ -741,4 +734,3 @@ def _contradicted(
         "Correct the scores or the claim; a reason must agree with the evidence it cites.",
         verdict,
     )
-

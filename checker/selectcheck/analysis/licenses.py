@@ -63,9 +63,7 @@ def license_verdict(ctx: RecordContext, index: int, candidate: Candidate) -> Lic
     return ctx.memo(f"license-verdict:{index}", compute)
 
 
-def policy_license_verdict(
-    license: str, use: Use, licenses: LicenseLookup, lists: LicensePolicy
-) -> LicenseVerdict:
+def policy_license_verdict(license: str, use: Use, licenses: LicenseLookup, lists: LicensePolicy) -> LicenseVerdict:
     """A license judged for an intended use under the policy's deny/allow lists: SC301 and
     SC303 for a record's chosen model, `selectcheck shortlist` for every catalog model."""
     return evaluate_license(license, use, licenses, deny=lists.deny, allow=lists.allow)
@@ -84,5 +82,3 @@ def join_ids(ids: Sequence[str]) -> str:
     if len(ids) <= 1:
         return "".join(ids)
     return f"{', '.join(ids[:-1])} and {ids[-1]}"
-
-

@@ -215,16 +215,12 @@ class BenchmarkCatalogFile(CatalogModel):
                 key = normalize_id(name)
                 previous = owner.setdefault(key, entry.id)
                 if previous != entry.id:
-                    raise ValueError(
-                        f"{name!r} of benchmark {entry.id!r} already names {previous!r}"
-                    )
+                    raise ValueError(f"{name!r} of benchmark {entry.id!r} already names {previous!r}")
         known = {normalize_id(entry.id) for entry in self.benchmarks}
         for entry in self.benchmarks:
             missing = [c for c in entry.components if normalize_id(c) not in known]
             if missing:
-                raise ValueError(
-                    f"aggregate {entry.id!r} lists unknown components: {', '.join(missing)}"
-                )
+                raise ValueError(f"aggregate {entry.id!r} lists unknown components: {', '.join(missing)}")
         return self
 
     def index(self) -> AliasIndex[BenchmarkEntry]:

@@ -41,8 +41,6 @@ Fact = Literal["nvml_total_mib", "compute_capability", "fp8", "bf16"]
 Url = Annotated[str, Field(pattern=URL_PATTERN)]
 
 
-
-
 _Ids = Ids
 
 
@@ -153,8 +151,7 @@ class GpuEntry(CatalogModel):
             )
         if self.fp8 is not None and self.fp8 != (capability >= FP8_MIN_CAPABILITY):
             raise ValueError(
-                f"fp8 {self.fp8} contradicts compute capability {self.compute_capability} "
-                "(FP8 tensor cores from 8.9)"
+                f"fp8 {self.fp8} contradicts compute capability {self.compute_capability} (FP8 tensor cores from 8.9)"
             )
         return self
 

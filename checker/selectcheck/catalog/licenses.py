@@ -48,9 +48,7 @@ class UsePermissions(CatalogModel):
         )
     )
     research: Permission = Field(
-        description=(
-            "Research and evaluation that is not itself a product: yes, no or conditional."
-        )
+        description=("Research and evaluation that is not itself a product: yes, no or conditional.")
     )
 
     def for_use(self, use: Use) -> Permission:
@@ -73,9 +71,7 @@ class UserCap(CatalogModel):
             "in the calendar month before the version's release date'."
         )
     )
-    grantor: NonEmptyStr = Field(
-        description="Who grants the separate license above the cap, e.g. 'Meta'."
-    )
+    grantor: NonEmptyStr = Field(description="Who grants the separate license above the cap, e.g. 'Meta'.")
 
 
 class Attribution(CatalogModel):
@@ -95,12 +91,8 @@ class Attribution(CatalogModel):
 class Naming(CatalogModel):
     """A rule on the names of models derived from the licensed model."""
 
-    prefix: NonEmptyStr = Field(
-        description="The text a derived model's name must begin with, e.g. 'Llama'."
-    )
-    applies_to: NonEmptyStr = Field(
-        description="Which derived models the rule covers (e.g. those you distribute)."
-    )
+    prefix: NonEmptyStr = Field(description="The text a derived model's name must begin with, e.g. 'Llama'.")
+    applies_to: NonEmptyStr = Field(description="Which derived models the rule covers (e.g. those you distribute).")
 
 
 class OutputUse(CatalogModel):
@@ -112,9 +104,7 @@ class OutputUse(CatalogModel):
             "exception); 'conditional': they may be, on the conditions in `rule`."
         )
     )
-    rule: NonEmptyStr = Field(
-        description="The limit as one imperative sentence, as it is shown to the user."
-    )
+    rule: NonEmptyStr = Field(description="The limit as one imperative sentence, as it is shown to the user.")
 
 
 class AcceptableUsePolicy(CatalogModel):
@@ -131,10 +121,7 @@ class AcceptableUsePolicy(CatalogModel):
     )
     updatable: bool = Field(
         default=False,
-        description=(
-            "True when the licensor may change the policy after the fact, so compliance must be "
-            "re-checked."
-        ),
+        description=("True when the licensor may change the policy after the fact, so compliance must be re-checked."),
     )
 
 
@@ -158,9 +145,7 @@ class RegionalExclusion(CatalogModel):
     )
     exempt: str | None = Field(
         default=None,
-        description=(
-            "Who is exempt, e.g. 'end users of a product or service that incorporates them'."
-        ),
+        description=("Who is exempt, e.g. 'end users of a product or service that incorporates them'."),
     )
 
 
@@ -177,8 +162,7 @@ class LicenseConditions(CatalogModel):
     notice: str | None = Field(
         default=None,
         description=(
-            "A license-specific notice text that must accompany every copy you distribute "
-            "(e.g. in a 'Notice' file)."
+            "A license-specific notice text that must accompany every copy you distribute (e.g. in a 'Notice' file)."
         ),
     )
     naming: Naming | None = Field(default=None, description="Rule on the names of derived models.")
@@ -199,8 +183,7 @@ class LicenseConditions(CatalogModel):
     share_alike: str | None = Field(
         default=None,
         description=(
-            "Copyleft / share-alike duty, as one sentence (e.g. adaptations you share must carry "
-            "the same license)."
+            "Copyleft / share-alike duty, as one sentence (e.g. adaptations you share must carry the same license)."
         ),
     )
     other: Annotated[tuple[NonEmptyStr, ...], Field(strict=False)] = Field(
@@ -245,9 +228,7 @@ class LicenseEntry(CatalogModel):
     name: NonEmptyStr = Field(description="The license's full name.")
     spdx: str | None = Field(
         default=None,
-        description=(
-            "The SPDX License List id, where the license has one (most model licenses do not)."
-        ),
+        description=("The SPDX License List id, where the license has one (most model licenses do not)."),
     )
     scancode: str | None = Field(
         default=None,
@@ -262,10 +243,7 @@ class LicenseEntry(CatalogModel):
     use: UsePermissions = Field(description="Whether each intended use is permitted.")
     conditions: LicenseConditions = Field(
         default_factory=LicenseConditions,
-        description=(
-            "The conditions attached to every `conditional` permission. SC303 lists them as "
-            "obligations."
-        ),
+        description=("The conditions attached to every `conditional` permission. SC303 lists them as obligations."),
     )
     notes: str | None = Field(
         default=None,
@@ -280,10 +258,7 @@ class LicenseEntry(CatalogModel):
     )
     unconfirmed: Annotated[tuple[NonEmptyStr, ...], Field(strict=False)] = Field(
         default=(),
-        description=(
-            "Facts in this entry taken from secondary sources only; review them before relying "
-            "on them."
-        ),
+        description=("Facts in this entry taken from secondary sources only; review them before relying on them."),
     )
 
     def permission(self, use: Use) -> Permission:
@@ -327,9 +302,7 @@ class LicenseEntry(CatalogModel):
                 text += "; the policy may change, so re-check it"
             add("acceptable_use", text)
         for exclusion in conditions.regional_exclusions:
-            text = (
-                f"the license rights for {exclusion.applies_to} are not granted to {exclusion.excluded}"
-            )
+            text = f"the license rights for {exclusion.applies_to} are not granted to {exclusion.excluded}"
             if exclusion.exempt:
                 text += f" ({exclusion.exempt} are exempt)"
             add("regional_exclusion", text)
@@ -343,10 +316,7 @@ class LicenseEntry(CatalogModel):
     def _conditional_needs_conditions(self) -> LicenseEntry:
         conditional = [use for use in USES if self.use.for_use(use) == "conditional"]
         if conditional and self.conditions.is_empty():
-            raise ValueError(
-                f"license {self.id!r} is conditional for {', '.join(conditional)} "
-                "but lists no conditions"
-            )
+            raise ValueError(f"license {self.id!r} is conditional for {', '.join(conditional)} but lists no conditions")
         return self
 
 
@@ -354,9 +324,7 @@ class LicenseCatalogFile(CatalogModel):
     """The file `policy/catalog/licenses.yaml` (and a policy pack's own license catalog)."""
 
     catalog_version: Literal[1] = Field(description="Version of this file's format; only 1 exists.")
-    licenses: Annotated[tuple[LicenseEntry, ...], Field(strict=False)] = Field(
-        description="The license entries."
-    )
+    licenses: Annotated[tuple[LicenseEntry, ...], Field(strict=False)] = Field(description="The license entries.")
 
     @model_validator(mode="after")
     def _names_are_unambiguous(self) -> LicenseCatalogFile:
@@ -371,9 +339,7 @@ class LicenseCatalogFile(CatalogModel):
                 key = normalize_id(name)
                 other = owner.setdefault(key, entry.id)
                 if other != entry.id:
-                    raise ValueError(
-                        f"{name!r} names both license {other!r} and license {entry.id!r}"
-                    )
+                    raise ValueError(f"{name!r} names both license {other!r} and license {entry.id!r}")
         return self
 
     def index(self) -> AliasIndex[LicenseEntry]:

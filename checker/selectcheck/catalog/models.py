@@ -25,8 +25,6 @@ from selectcheck.compute.architecture import (
 __all__ = ["ModelCatalogFile", "ModelConfig", "ModelEntry"]
 
 
-
-
 _Ids = Ids
 # Sizes far beyond any real model, which keep the estimate's arithmetic finite.
 _Pos = Annotated[int, Field(gt=0, le=10**9)]

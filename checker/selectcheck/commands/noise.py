@@ -182,8 +182,7 @@ def noise(
     except stats.CorrelationError as error:
         _fail(
             f"--correlation {correlation:g}: {error}",
-            "Give the correlation measured on both models' per-item results, or leave it out "
-            "for the unpaired floor.",
+            "Give the correlation measured on both models' per-item results, or leave it out for the unpaired floor.",
         )
     except ValueError as error:
         _fail(str(error))

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
 class UsageError(Exception):
     """A flag or combination of flags the command cannot work with: exit 2 with a help line."""
 

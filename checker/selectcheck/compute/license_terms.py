@@ -77,6 +77,7 @@ ObligationKind = Literal[
 
 _RANK: dict[Verdict, int] = {"no": 0, "unknown": 1, "conditional": 2, "yes": 3}
 
+
 # One parser with no known symbols: every key is accepted and resolved through the catalog.
 @functools.cache
 def _licensing() -> Any:
@@ -85,6 +86,7 @@ def _licensing() -> Any:
     from license_expression import Licensing
 
     return Licensing()
+
 
 _OTHER = "other"
 
@@ -250,9 +252,7 @@ class _Eval:
 class _PolicyLists:
     """The policy's `licenses: {deny, allow}` lists, matched through the catalog."""
 
-    def __init__(
-        self, deny: Iterable[str], allow: Iterable[str], index: LicenseLookup | None
-    ) -> None:
+    def __init__(self, deny: Iterable[str], allow: Iterable[str], index: LicenseLookup | None) -> None:
         self._index = index
         self._deny = {_canonical_id(name, index) for name in deny}
         self._allow = {_canonical_id(name, index) for name in allow}
@@ -288,9 +288,7 @@ def _evaluate(node: _Node, use: Use, index: LicenseLookup, lists: _PolicyLists) 
         rejected = _unique(r for result in results for r in result.rejected)
         if worst == "no":
             forbidding = _unique(f for result in results for f in result.forbidding)
-            return _Eval(
-                "no", forbidding=forbidding, basis=basis, rejected=rejected, set_aside=set_aside
-            )
+            return _Eval("no", forbidding=forbidding, basis=basis, rejected=rejected, set_aside=set_aside)
         details = tuple(dict.fromkeys(d for result in results for d in result.details))
         return _Eval(worst, details=details, basis=basis, rejected=rejected, set_aside=set_aside)
 
@@ -308,9 +306,7 @@ def _evaluate(node: _Node, use: Use, index: LicenseLookup, lists: _PolicyLists) 
     if best == "no":
         forbidding = _unique(f for result in pool for f in result.forbidding)
         basis = _unique(b for result in pool for b in result.basis)
-        return _Eval(
-            "no", forbidding=forbidding, basis=basis, rejected=rejected, set_aside=set_aside
-        )
+        return _Eval("no", forbidding=forbidding, basis=basis, rejected=rejected, set_aside=set_aside)
     candidates = [result for result in pool if result.permitted == best]
     chosen = min(candidates, key=lambda result: len(result.details))  # min() keeps the first
     return _Eval(
@@ -374,9 +370,7 @@ def _evaluate_license(
         result = _evaluate(parsed.node, use, index, lists)
         unknown = _unique(leaf.name for leaf in _leaves(parsed.node) if leaf.name not in index)
     except RecursionError:
-        return LicenseVerdict(
-            shown, use, "unknown", parse_error="the license expression is nested too deeply"
-        )
+        return LicenseVerdict(shown, use, "unknown", parse_error="the license expression is nested too deeply")
     return LicenseVerdict(
         expression=shown,
         use=use,
@@ -428,9 +422,7 @@ def _render(node: _Node, index: LicenseLookup | None, top: bool = True) -> str:
     return text if top else f"({text})"
 
 
-def canonical_expression(
-    expression: str, index: LicenseLookup | None = None
-) -> str | None:
+def canonical_expression(expression: str, index: LicenseLookup | None = None) -> str | None:
     """The expression with every id replaced by its catalog id (or, for ids the catalog does
     not know, by their normalised spelling) and upper-case operators; None if it does not
     parse. `Apache-2.0 or mit` → `apache-2.0 OR mit`."""

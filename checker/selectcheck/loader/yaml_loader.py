@@ -730,7 +730,7 @@ def _syntax_help(problem: str, context: str, text: str, mark: Any) -> str:
     line = text.splitlines()[mark.line] if mark is not None and mark.line < len(text.splitlines()) else ""
     if "mapping values are not allowed" in problem:
         key, _, value = line.strip().partition(": ")
-        example = f"`{key}: \"{value.split('  #')[0].strip()}\"`" if value else "the value in double quotes"
+        example = f'`{key}: "{value.split("  #")[0].strip()}"`' if value else "the value in double quotes"
         return (
             f"A value that contains `: ` must be quoted, or YAML reads a second key: write {example}. "
             "Or the line is indented under a key that already has a value: align it with its siblings."

@@ -109,9 +109,7 @@ def _internal_errors(report: Report) -> ET.Element | None:
     """A crashed rule (a selectcheck bug) is a JUnit *error*, not a record's failure."""
     if not report.internal_errors:
         return None
-    case = ET.Element(
-        "testcase", {"classname": xml_safe(report.tool), "name": "internal errors", "time": "0"}
-    )
+    case = ET.Element("testcase", {"classname": xml_safe(report.tool), "name": "internal errors", "time": "0"})
     for message in report.internal_errors:
         error = ET.SubElement(
             case,
@@ -147,9 +145,7 @@ def render(report: Report) -> str:
         },
     )
     properties = ET.SubElement(suite, "properties")
-    ET.SubElement(
-        properties, "property", {"name": "selectcheck.version", "value": xml_safe(report.version)}
-    )
+    ET.SubElement(properties, "property", {"name": "selectcheck.version", "value": xml_safe(report.version)})
     suite.extend(cases)
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")

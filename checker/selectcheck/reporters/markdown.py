@@ -109,9 +109,7 @@ def _line(text: str, links: re.Pattern[str] | None) -> str:
     return "".join(out)
 
 
-def escape(
-    text: str, limit: int = MAX_CELL_CHARS, *, newline: str = "<br>", links: Iterable[str] = ()
-) -> str:
+def escape(text: str, limit: int = MAX_CELL_CHARS, *, newline: str = "<br>", links: Iterable[str] = ()) -> str:
     """Untrusted text as inert inline Markdown, safe inside a table cell or heading; of the
     URLs in it, only those in `links` become links."""
     text = neutralise(text.replace("\t", " ")).strip()

@@ -166,9 +166,7 @@ def _rules(report: Report, diagnostics: Iterable[Diagnostic]) -> list[RuleInfo]:
     rules = dict(report.rules)
     for diag in diagnostics:
         if diag.code not in rules:
-            rules[diag.code] = report.rules.get(diag.code) or _unknown_rule(
-                diag.code, diag.severity
-            )
+            rules[diag.code] = report.rules.get(diag.code) or _unknown_rule(diag.code, diag.severity)
     return [rules[code] for code in sorted(rules)]
 
 
@@ -202,9 +200,7 @@ def _result(diag: Diagnostic, rule_index: int, occurrence: int, digest: str) -> 
         "ruleIndex": rule_index,
         "level": _LEVEL[diag.severity],
         "message": {"text": text},
-        "locations": [
-            {"physicalLocation": {"artifactLocation": artifact, "region": _region(diag)}}
-        ],
+        "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": _region(diag)}}],
         "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{occurrence}"},
     }
     if diag.pointer:
@@ -267,9 +263,7 @@ def build(report: Report, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
         driver["semanticVersion"] = report.version
     run: dict[str, Any] = {
         "tool": {"driver": driver},
-        "originalUriBaseIds": {
-            SRCROOT: {"description": {"text": "The root of the checked repository."}}
-        },
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The root of the checked repository."}}},
         "columnKind": "unicodeCodePoints",
         "invocations": [_invocation(report)],
         "results": results,

@@ -34,11 +34,7 @@ def _snippet(diag: Diagnostic, lines: dict[int, str], style: Style) -> list[str]
     else:
         width = max(len(source.rstrip()) - start, 1)
     width = min(width, max(len(source) - start, 1))
-    caret = (
-        " " * len(gutter)
-        + " " * start
-        + style("^" * width, fg=_SEVERITY_COLOUR[diag.severity], bold=True)
-    )
+    caret = " " * len(gutter) + " " * start + style("^" * width, fg=_SEVERITY_COLOUR[diag.severity], bold=True)
     return [style(gutter, fg="blue") + source, caret]
 
 

@@ -55,8 +55,6 @@ _MODE_NAMES = {"lora": "LoRA", "qlora": "QLoRA", "full-finetune": "full fine-tun
 _TRIAL_ERRORS = (MemoryWorkloadError, ArchitectureError, ValueError, ArithmeticError)
 
 
-
-
 def largest_part(estimate: MemoryEstimate) -> tuple[str, int]:
     """The name and size of the biggest part (ties: the first in report order)."""
     parts = estimate.parts()

@@ -61,7 +61,6 @@ def unknown_benchmark(ctx: RecordContext) -> Iterator[Finding]:
                 cited.pointer,
                 f"benchmark {cited.key!r} ({cited.model}) is not in the catalog and its score gives "
                 "no n, so no noise floor can be computed and it counts as evidence for no task",
-                f"{hint}Use a catalog id or alias, or give `n` (the number of scored items) for "
-                "your own benchmark.",
+                f"{hint}Use a catalog id or alias, or give `n` (the number of scored items) for your own benchmark.",
                 at_key=True,
             )

@@ -27,8 +27,7 @@ _HELP = {
     "ddp for independent replicas.",
     "inference-offload": "Remove `offload`; for a model larger than the card, quantise it, add GPUs, or use "
     "llama.cpp with `gpu_layers`.",
-    "parameter-offload": "Use `parallelism: zero-3` or fsdp with `offload: parameters`, or offload only the "
-    "optimizer.",
+    "parameter-offload": "Use `parallelism: zero-3` or fsdp with `offload: parameters`, or offload only the optimizer.",
     "bf16-capability": "Use `precision: fp16` (vLLM's `--dtype half`), or a card with compute capability 8.0 or "
     "newer (A10, A100, L4, H100).",
     "fp8-capability": "Use fp16, int8 or a 4-bit GPTQ/AWQ checkpoint on this card, or a card with compute capability "

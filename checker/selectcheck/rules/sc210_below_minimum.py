@@ -90,8 +90,7 @@ def below_minimum(ctx: RecordContext) -> Iterator[Finding]:
             confidence = ctx.policy.confidence
             lo, hi = wilson_interval(value / 100.0, n, confidence)
             message += (
-                f"; at n={n:,} its {confidence * 100:g}% interval is "
-                f"[{fmt_points(100 * lo)}, {fmt_points(100 * hi)}]"
+                f"; at n={n:,} its {confidence * 100:g}% interval is [{fmt_points(100 * lo)}, {fmt_points(100 * hi)}]"
             )
         message += provenance(ctx, cited)
         yield Finding(

@@ -69,8 +69,7 @@ def stale_evidence(ctx: RecordContext) -> Iterator[Finding]:
                 yield Finding(
                     f"{cited.pointer}/date",
                     f"{cited.model}'s {cited.name} score is dated {date}, {text}",
-                    "Re-run the benchmark on the current model revision, or cite a newer "
-                    "published score.",
+                    "Re-run the benchmark on the current model revision, or cite a newer published score.",
                 )
     evaluation = record.own_evaluation
     if evaluation is not None and evaluation.date is not None:

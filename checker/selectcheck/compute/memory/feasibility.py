@@ -61,13 +61,9 @@ def setting_impossibilities(
     out: list[Impossibility] = []
     training = mode in TRAINING_MODES
     if training and engine in INFERENCE_ENGINES:
-        out.append(
-            Impossibility("engine", "training-engine", f"{engine} is an inference engine; it cannot run {mode}")
-        )
+        out.append(Impossibility("engine", "training-engine", f"{engine} is an inference engine; it cannot run {mode}"))
     if engine == "llama.cpp" and precision not in GGUF_PRECISIONS:
-        out.append(
-            Impossibility("precision", "llama-cpp-weights", f"llama.cpp runs GGUF weights, not {precision!r}")
-        )
+        out.append(Impossibility("precision", "llama-cpp-weights", f"llama.cpp runs GGUF weights, not {precision!r}"))
     if training and precision in GGUF_PRECISIONS and engine == "transformers":
         out.append(
             Impossibility(
@@ -194,11 +190,7 @@ def capability_impossibilities(
     if engine == "vllm" and precision == "bf16" and bf16 is False:
         # vLLM's own check: "Bfloat16 is only supported on GPUs with compute capability of at
         # least 8.0" (vllm-project/vllm#946 on V100, #1157 on T4).
-        out.append(
-            Impossibility(
-                "precision", "bf16-capability", f"vLLM refuses bf16 on {gpu} ({level}bf16 from 8.0)"
-            )
-        )
+        out.append(Impossibility("precision", "bf16-capability", f"vLLM refuses bf16 on {gpu} ({level}bf16 from 8.0)"))
     if precision == "fp8" and fp8 is False:
         if engine == "vllm" and capability is not None and capability < VLLM_FP8_WEIGHT_ONLY_CAPABILITY:
             out.append(

@@ -168,9 +168,7 @@ def training_activation_bytes(
     logits = 12 * arch.vocab_size
     if arch.final_logit_softcapping:
         logits += 2 * arch.vocab_size  # tanh's bf16 output, saved for its backward
-    return TrainingActivations(
-        int(stored * tokens), int(recompute * tokens), int(logits * tokens / tensor_parallel)
-    )
+    return TrainingActivations(int(stored * tokens), int(recompute * tokens), int(logits * tokens / tensor_parallel))
 
 
 @dataclass(frozen=True)
