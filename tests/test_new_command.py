@@ -370,7 +370,7 @@ def test_output_must_be_a_yaml_file(project: Path) -> None:
     ("args", "message"),
     [
         (["--task", "cod"], "no task category 'cod' (did you mean code?)"),
-        (["--gpu", "A100-81GB"], "not in the GPU catalog (did you mean A100-80GB?)"),
+        (["--gpu", "A100-81GB"], "unknown GPU 'A100-81GB': not in the GPU catalog"),
         (["--gpu", "L4", "--detect-hardware"], "not both"),
         (["--model", CODER, "--model", CODER], "named twice"),
         (["--model", "two words"], "not a model id"),
@@ -623,3 +623,41 @@ def test_a_file_that_is_not_a_shortlist_is_a_usage_error(project: Path) -> None:
     nothing = _new(project, "Bad", "--from-shortlist", "none.json")
     assert nothing.exit_code == 2 and "lists no model that fits" in nothing.stderr
     assert list((project / "records").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--mode", "qlora", "--context", "8192", "--batch", "2"],
+        ["--mode", "lora", "--context", "2048", "--no-gradient-checkpointing"],
+        ["--mode", "inference", "--engine", "vllm", "--precision", "fp8", "--context", "16384", "--batch", "8"],
+        ["--mode", "full-finetune", "--count", "4", "--parallelism", "zero-3", "--gpu", "A100-80GB"],
+    ],
+)
+def test_new_writes_the_workload_estimate_describes(project: Path, flags: list[str]) -> None:
+    """`new` takes estimate's workload flags: the record it writes holds them, its memory note is
+    estimate's figure for them, and the estimate command it suggests is that same call."""
+    gpu = [] if "--gpu" in flags else ["--gpu", "L4"]
+    result = _new(project, "Flags", "--model", "Qwen/Qwen2.5-7B-Instruct", *gpu, *flags, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    record = yaml.safe_load(result.stdout)
+    workload = record["workloads"][0]
+    given = dict(zip(flags[::2], flags[1::2], strict=False))
+    assert workload["mode"] == given["--mode"]
+    if "--context" in given:
+        assert workload["context_length"] == int(given["--context"])
+    assert workload["batch_size"] == int(given.get("--batch", "1"))
+    if "--engine" in given:
+        assert workload["engine"] == given["--engine"] and workload["precision"] == given["--precision"]
+    if "--parallelism" in given:
+        assert workload["parallelism"] == given["--parallelism"] and workload["hardware"]["count"] == 4
+    if given["--mode"] == "qlora":
+        assert workload["gradient_checkpointing"] is True  # as estimate defaults it for qlora
+    if "--no-gradient-checkpointing" in flags:
+        assert workload["gradient_checkpointing"] is False
+    command = next(line for line in result.stdout.splitlines() if "selectcheck estimate " in line)
+    argv = command.split("selectcheck estimate ", 1)[1].split()
+    estimate = invoke(["estimate", *argv, "--format", "json"], project)
+    assert estimate.exit_code == 0, estimate.stderr
+    note = next(line for line in result.stdout.splitlines() if "# estimate for" in line)
+    assert f"{estimate.json()['total_bytes'] / 1e9:.1f} GB per GPU" in note

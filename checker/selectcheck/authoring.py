@@ -233,6 +233,20 @@ class TaskChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkloadChoice:
+    """The workload settings `new` was given (or their defaults), as `estimate` takes them."""
+
+    mode: str = "inference"
+    engine: str = "transformers"
+    precision: str = "bf16"
+    kv_cache_precision: str | None = None
+    context_length: int = DEFAULT_CONTEXT
+    batch_size: int = 1
+    gradient_checkpointing: bool = False
+    parallelism: str | None = None
+
+
+@dataclass(frozen=True)
 class NewRecord:
     title: str
     numbering: Numbering
@@ -241,6 +255,7 @@ class NewRecord:
     schema_ref: str
     mode: str = "inference"
     parallelism: str | None = None
+    settings: WorkloadChoice = WorkloadChoice()
     task: TaskChoice | None = None
     categories: tuple[str, ...] = ()
     models: tuple[ModelChoice, ...] = ()
@@ -420,8 +435,9 @@ def _template_workload(out: _Lines, new: NewRecord) -> None:
     training = mode != "inference"
     out.add(f"  - name: {'fine-tune' if training else 'serving'}")
     out.add(f"    mode: {mode}", "inference | lora | qlora | full-finetune")
-    if not training:
-        out.add("    engine: transformers", "transformers | vllm | llama.cpp")
+    settings = new.settings
+    if not training or settings.engine != "transformers":
+        out.add(f"    engine: {settings.engine}", "transformers | vllm | llama.cpp")
     hardware = new.hardware
     bf16 = True
     if hardware is None:
@@ -437,7 +453,7 @@ def _template_workload(out: _Lines, new: NewRecord) -> None:
         strategy = new.parallelism or ("ddp" if training else "tensor")
         choices = "ddp | zero-1 | zero-2 | zero-3 | fsdp | tensor | pipeline" if training else "tensor | pipeline"
         out.add(f"    parallelism: {strategy}", choices)
-    precision = default_precision(mode, bf16)
+    precision = settings.precision
     precision_note = {
         "mixed": "fp32 master weights, bf16 compute",
         "nf4": "4-bit base weights under the adapters",
@@ -445,14 +461,17 @@ def _template_workload(out: _Lines, new: NewRecord) -> None:
     if not bf16 and precision == "fp16":
         precision_note = "this GPU has no bf16"
     out.add(f"    precision: {precision}", precision_note)
+    if settings.kv_cache_precision is not None:
+        out.add(f"    kv_cache_precision: {settings.kv_cache_precision}")
     limits = [m.max_context for m in new.models if m.max_context is not None]
     context_note = "prompt + output you really need"
     if limits:
         context_note += f"; the candidates allow {_number(min(limits))}"
     out.add(f"    context_length: {new.context_length}", context_note)
-    out.add("    batch_size: 1", "sequences at once")
+    out.add(f"    batch_size: {settings.batch_size}", "sequences at once")
     if training:
-        out.add("    gradient_checkpointing: true", "recompute activations: less memory, ~30% slower")
+        checkpointing = "true" if settings.gradient_checkpointing else "false"
+        out.add(f"    gradient_checkpointing: {checkpointing}", "recompute activations: less memory, ~30% slower")
         out.add("    optimizer: adamw", "adamw | adamw-8bit | paged-adamw | paged-adamw-8bit | sgd")
         if mode in ("lora", "qlora"):
             out.add("    lora_rank: 16")
@@ -468,7 +487,14 @@ def estimate_command(new: NewRecord) -> str:
         words.append("--parameters N")
     if new.workload is not None:
         return " ".join(words + estimate_flags(new.workload))
-    words += [f"--mode {new.mode}", f"--context {new.context_length}"]
+    settings = new.settings
+    words += [f"--mode {new.mode}", f"--precision {settings.precision}", f"--context {new.context_length}"]
+    if settings.batch_size != 1:
+        words.append(f"--batch {settings.batch_size}")
+    if settings.engine != "transformers":
+        words.append(f"--engine {settings.engine}")
+    if settings.kv_cache_precision is not None:
+        words.append(f"--kv-cache-precision {settings.kv_cache_precision}")
     hardware = new.hardware
     if hardware is None:
         words.append("--gpu GPU")
@@ -480,8 +506,8 @@ def estimate_command(new: NewRecord) -> str:
         words.append(f"--count {hardware.count}")
     if new.parallelism is not None:
         words.append(f"--parallelism {new.parallelism}")
-    if new.mode != "inference":
-        words.append("--gradient-checkpointing")  # as the template's workload says
+    if new.mode != "inference":  # as the template's workload says
+        words.append("--gradient-checkpointing" if settings.gradient_checkpointing else "--no-gradient-checkpointing")
     return " ".join(words)
 
 
@@ -590,29 +616,25 @@ def _own_evaluation(out: _Lines, new: NewRecord) -> None:
 
 
 def estimate_note(
-    model: ModelChoice,
-    mode: str,
-    precision: str,
-    context_length: int,
-    hardware: HardwareChoice,
-    headroom: float,
-    parallelism: str | None = None,
+    model: ModelChoice, settings: WorkloadChoice, hardware: HardwareChoice, headroom: float
 ) -> str | None:
-    """One comment line with the memory estimate of the first candidate on the GPU, or None
-    where it cannot be computed (unknown model or memory)."""
+    """One comment line with the memory estimate of the first candidate on the GPU, with the
+    workload the record writes, or None where it cannot be computed (unknown model or memory)."""
     from selectcheck.compute.memory import MemoryWorkload, MemoryWorkloadError, estimate_memory, usable_bytes
 
     if model.entry is None or hardware.total_bytes is None:
         return None
     try:
         workload = MemoryWorkload(
-            mode=mode,
-            precision=precision,
-            context_length=context_length,
-            batch_size=1,
-            gradient_checkpointing=mode != "inference",
+            mode=settings.mode,
+            precision=settings.precision,
+            kv_cache_precision=settings.kv_cache_precision,
+            context_length=settings.context_length,
+            batch_size=settings.batch_size,
+            engine=settings.engine,
+            gradient_checkpointing=settings.gradient_checkpointing,
             gpu_count=hardware.count,
-            parallelism=parallelism,
+            parallelism=settings.parallelism,
         )
         estimate = estimate_memory(workload, model.entry.architecture())
     except (MemoryWorkloadError, ValueError):

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from selectcheck.compute.choices import MODES, PARALLELISMS
+from selectcheck.commands.workload_flags import UsageError, named_card, workload_options
+from selectcheck.compute.units import GB
 from selectcheck.errors import EXIT_CONFIG
 
 if TYPE_CHECKING:
@@ -29,6 +30,22 @@ def _fail(message: str, help: str | None = None) -> NoReturn:
     sys.exit(EXIT_CONFIG)
 
 
+# The workload flags `new` shares with `estimate` (the rest are settings of other engines).
+NEW_WORKLOAD_FLAGS = (
+    "gpu",
+    "vram_gb",
+    "count",
+    "mode",
+    "parallelism",
+    "precision",
+    "kv_cache_precision",
+    "context",
+    "batch",
+    "engine",
+    "gradient_checkpointing",
+)
+
+
 def _did_you_mean(suggestion: str | None) -> str:
     return f" (did you mean {suggestion}?)" if suggestion else ""
 
@@ -43,13 +60,9 @@ def _did_you_mean(suggestion: str | None) -> str:
     metavar="ID",
     help="A candidate (Hugging Face id); repeatable. The first one is the chosen model.",
 )
-@click.option("--gpu", metavar="ID", help="The GPU of the workload, a catalog id such as A100-80GB or L4.")
-@click.option("--count", type=click.IntRange(1, 1024), default=1, show_default=True, help="GPUs used together.")
-@click.option("--mode", type=click.Choice(MODES), default="inference", show_default=True, help="The workload's mode.")
-@click.option(
-    "--parallelism",
-    type=click.Choice(PARALLELISMS),
-    help="How --count GPUs share the work [default: tensor for inference, ddp for training].",
+@workload_options(
+    precision_help="Weights [default: bf16 (fp16 where the GPU has no bf16), mixed for full-finetune, nf4 for qlora].",
+    only=NEW_WORKLOAD_FLAGS,
 )
 @click.option("--detect-hardware", is_flag=True, help="Take the workload's GPUs from the local NVIDIA GPUs (NVML).")
 @click.option(
@@ -81,9 +94,16 @@ def new(
     category: str | None,
     models: tuple[str, ...],
     gpu: str | None,
+    vram_gb: float | None,
     count: int,
     mode: str,
     parallelism: str | None,
+    precision: str | None,
+    kv_cache_precision: str | None,
+    context: int,
+    batch: int,
+    engine: str,
+    gradient_checkpointing: bool | None,
     detect_hardware: bool,
     shortlist_path: Path | None,
     top: int,
@@ -112,14 +132,14 @@ def new(
     title = title.strip()
     if not title or not title.isprintable():
         _fail("the title must be one non-empty line of text")
-    if gpu is not None and detect_hardware:
-        _fail("give --gpu or --detect-hardware, not both")
+    if (gpu is not None or vram_gb is not None) and detect_hardware:
+        _fail("give --gpu (or --vram-gb) or --detect-hardware, not both")
     if shortlist_path is not None:
-        context = click.get_current_context()
+        click_context = click.get_current_context()
         given = [
             f"--{name.replace('_', '-')}"
-            for name in ("gpu", "detect_hardware", "count", "mode", "parallelism")
-            if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+            for name in ("detect_hardware", *NEW_WORKLOAD_FLAGS)
+            if click_context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
         ]
         if given:
             _fail(
@@ -178,27 +198,49 @@ def new(
     if picked is not None:
         hardware = picked.hardware
         mode = picked.workload["mode"]
-    elif gpu is not None:
-        gpu_entry = catalog.gpus.get(gpu)
-        if gpu_entry is None:
-            _fail(
-                f"{gpu!r} is not in the GPU catalog{_did_you_mean(catalog.gpus.suggest(gpu))}",
-                f"known GPUs: {', '.join(catalog.gpus.ids())}",
+    elif gpu is not None or vram_gb is not None:
+        try:
+            gpu_entry = named_card(catalog, gpu, vram_gb)
+        except UsageError as error:
+            _fail(error.message, error.help)
+        if gpu_entry is not None and vram_gb is None:
+            hardware = authoring.gpu_hardware(gpu_entry, count)
+        else:  # a card the catalog does not know, or the team's own measurement of one it does
+            assert vram_gb is not None
+            hardware = authoring.HardwareChoice(
+                gpu=gpu,
+                vram_gb=vram_gb,
+                count=count,
+                note=f"{vram_gb:g} GB per GPU, as given",
+                bf16=gpu_entry.bf16 if gpu_entry is not None else True,
+                total_bytes=int(vram_gb * GB),
             )
-        hardware = authoring.gpu_hardware(gpu_entry, count)
     elif detect_hardware:
         try:
             hardware = _detected_hardware(catalog)
         except ConfigError as error:
             _fail(str(error))
 
-    context_length = authoring.default_context(choices) if picked is None else picked.workload["context_length"]
+    given_context = (
+        click.get_current_context().get_parameter_source("context") == click.core.ParameterSource.COMMANDLINE
+    )
+    context_length = context if given_context else authoring.default_context(choices)
+    if picked is not None:
+        context_length = picked.workload["context_length"]
+    workload = authoring.WorkloadChoice(
+        mode=mode,
+        engine=engine,
+        precision=precision or authoring.default_precision(mode, hardware.bf16 if hardware is not None else True),
+        kv_cache_precision=kv_cache_precision,
+        context_length=context_length,
+        batch_size=batch,
+        # The template's recommendation for training; `estimate` is shown the same flag.
+        gradient_checkpointing=mode != "inference" if gradient_checkpointing is None else gradient_checkpointing,
+        parallelism=parallelism,
+    )
     estimate = None
     if choices and hardware is not None and picked is None:
-        precision = authoring.default_precision(mode, hardware.bf16)
-        estimate = authoring.estimate_note(
-            choices[0], mode, precision, context_length, hardware, pol.vram.headroom, parallelism
-        )
+        estimate = authoring.estimate_note(choices[0], workload, hardware, pol.vram.headroom)
 
     if output is None:
         numbering = authoring.scan_records(loaded.record_dirs).next
@@ -214,6 +256,7 @@ def new(
         schema_ref=schema_reference(target.parent, loaded.root),
         mode=mode,
         parallelism=parallelism,
+        settings=workload,
         task=task,
         categories=tuple(pol.tasks),
         models=tuple(choices),

@@ -184,9 +184,14 @@ class WorkloadFlags:
 
 
 def workload_options(
-    *, precision_choices: tuple[str, ...] = PRECISIONS, precision_default: str | None = None, precision_help: str
+    *,
+    precision_choices: tuple[str, ...] = PRECISIONS,
+    precision_default: str | None = None,
+    precision_help: str,
+    only: tuple[str, ...] | None = None,
 ) -> Callable[[F], F]:
-    """The flags of one workload, from `--mode` to llama.cpp's `--gpu-layers`."""
+    """The flags of one workload, from `--mode` to llama.cpp's `--gpu-layers` (or `only` those
+    whose parameters are named, as `new` takes the common ones)."""
     options = [
         click.option("--mode", type=click.Choice(MODES), default="inference", show_default=True),
         click.option(
@@ -274,10 +279,23 @@ def workload_options(
 
     def apply(function: F) -> F:
         for option in reversed(options):
-            function = option(function)
+            if only is None or _parameter(option) in only:
+                function = option(function)
         return function
 
     return apply
+
+
+def _parameter(option: Callable[[F], F]) -> str:
+    """The parameter name of a `click.option` decorator (its first long flag, as click names it)."""
+
+    def probe() -> None: ...
+
+    decorate: Any = option
+    params: list[click.Parameter] = getattr(decorate(probe), "__click_params__", [])
+    name = params[-1].name
+    assert name is not None
+    return name
 
 
 def named_card(catalog: Catalog, gpu: str | None, vram_gb: float | None) -> GpuEntry | None:
