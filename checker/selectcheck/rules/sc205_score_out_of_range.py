@@ -84,13 +84,13 @@ def _fractions(ctx: RecordContext) -> Iterator[Finding]:
             if not 0 <= cited.value <= 1 or not (all_fractions or cited.benchmark_id in above_one):
                 continue
             why = (
-                f"and so are all of {cited.model}'s percentage scores"
+                f"as do all of {cited.model}'s percentage scores"
                 if all_fractions
-                else f"while another candidate's {cited.name} score is above 1"
+                else f"where another candidate's {cited.name} score is above 1"
             )
             yield Finding(
                 f"{cited.pointer}/value",
-                f"{cited.model}'s {cited.name} score {fmt(cited.value)} looks like a fraction, {why}: "
+                f"{cited.model}'s {cited.name} score {fmt(cited.value)} looks like a fraction ({why}): "
                 "the benchmark's unit is percentage points (0–100)",
                 f"Write it in percentage points: `value: {fmt(cited.value * 100)}`.",
             )
