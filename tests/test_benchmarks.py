@@ -56,3 +56,22 @@ def test_shortlist_benchmark_runs_on_one_round(tmp_path: Path) -> None:
     assert inner["floor_calls"] == inner["models"] * 4 and inner["estimates"] > inner["floor_calls"]
     assert set(data["commands"]) == {"selectcheck shortlist", "selectcheck --version"}
     assert data["met"] == (result.returncode == 0)
+
+
+def test_the_startup_profile_runs_on_one_round() -> None:
+    """benchmarks/startup.py prints the import tree, the set-up steps and the floors (the shape
+    of its output only: the figures live in the README)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "startup.py"), "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    for heading in ("imports (self time", "set-up steps", "whole processes"):
+        assert heading in done.stdout
+    assert "| rule registry (every rule module) |" in done.stdout
+    assert "| selectcheck validate (one record) |" in done.stdout

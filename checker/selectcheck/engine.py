@@ -36,7 +36,7 @@ from selectcheck.loader.files import (
     walk_records,
 )
 from selectcheck.loader.summary import scan_summary
-from selectcheck.loader.yaml_loader import unreadable
+from selectcheck.loader.yaml_loader import has_pointer, unreadable
 from selectcheck.model.record import Record, Waiver
 from selectcheck.policy_loader import LoadedPolicy
 from selectcheck.rules.registry import Rule, all_rules, rule_table
@@ -612,18 +612,10 @@ def _policy_location(loaded: LoadedPolicy, pointer: str) -> str | None:
     for source in loaded.sources:
         if source.suffix in (".yaml", ".yml"):
             doc = load_path(source, str(source))
-            if doc.data is not None and _has_pointer(doc.data, pointer):
+            if doc.data is not None and has_pointer(doc.data, pointer):
                 span = doc.locate(pointer, key=True)
                 return f"{source}:{span.line}:{span.column}"
     return str(loaded.sources[0]) if loaded.sources else None
-
-
-def _has_pointer(data: Any, pointer: str) -> bool:
-    for token in pointer.strip("/").split("/"):
-        if not isinstance(data, dict) or token not in data:
-            return False
-        data = data[token]
-    return True
 
 
 def _check_policy_licenses(loaded: LoadedPolicy, catalog: Catalog) -> None:

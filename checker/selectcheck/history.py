@@ -37,7 +37,7 @@ from selectcheck.diagnostics import Diagnostic, Span
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, LoadLimits, load_bytes, load_path
 from selectcheck.loader.files import RECORD_SUFFIXES
-from selectcheck.loader.yaml_loader import join_pointer
+from selectcheck.loader.yaml_loader import has_pointer, join_pointer
 from selectcheck.policy_diff import PolicyChange, loosened
 from selectcheck.policy_loader import load_policy
 from selectcheck.rules.registry import all_rules
@@ -264,7 +264,8 @@ class History:
         # The file that sets it, else the project's own policy file, else (the pull request
         # deleted it) the name the project's policy has by default.
         fallback = LoadedDocument(session.display(sources[0]) if sources else ".selectcheck.yaml", "", None, None)
-        doc = next((d for d in documents if _has(d.data, change.pointer)), None) or next(iter(documents), fallback)
+        setting = [d for d in documents if has_pointer(d.data, change.pointer)]
+        doc = (setting or documents or [fallback])[0]
         diag = session.diagnostic(
             "SC009",
             doc,
@@ -539,14 +540,6 @@ class _Checker:
     ) -> None:
         diag = self.session.diagnostic(code, doc, span or doc.locate(pointer), pointer, message, help)
         self.files.setdefault(doc.path, GitFile(doc)).diagnostics.append(diag)
-
-
-def _has(data: Any, pointer: str) -> bool:
-    for token in pointer.strip("/").split("/"):
-        if not isinstance(data, dict) or token not in data:
-            return False
-        data = data[token]
-    return True
 
 
 def _get(data: Any, key: str) -> Any:

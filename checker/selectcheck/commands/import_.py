@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from selectcheck.errors import EXIT_CONFIG
+
 if TYPE_CHECKING:
     from selectcheck.analysis.sources import FileEvidence
     from selectcheck.catalog import Catalog
 
-EXIT_CONFIG = 2
 
 _PLAIN_FLOW = re.compile(r"^[A-Za-z0-9_./+@-]+$")
 _RESULTS_NAME = "results_*.json"

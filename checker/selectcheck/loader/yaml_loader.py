@@ -274,6 +274,15 @@ def pointer_tokens(pointer: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
 
 
+def has_pointer(data: Any, pointer: str) -> bool:
+    """Whether the mappings of `data` lead all the way along `pointer`."""
+    for token in pointer_tokens(pointer):
+        if not isinstance(data, dict) or token not in data:
+            return False
+        data = data[token]
+    return True
+
+
 def join_pointer(base: str, token: str | int) -> str:
     return f"{base}/{_escape_pointer_token(str(token))}"
 
