@@ -298,3 +298,32 @@ def test_an_id_on_the_next_line_is_indexed(project: Path) -> None:
 )
 def test_the_scan_agrees_with_yaml(text: str) -> None:
     assert scan_summary(text) == _parse(text)
+
+
+def test_the_base_tree_is_read_in_a_fixed_number_of_git_processes(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleting many accepted records costs two `git cat-file` processes, not one per file:
+    every git the run starts is logged by a shim in front of the real one."""
+    for number in range(2, 62):
+        record(repo, f"records/{number:04d}-faq.yaml", number, **ACCEPTED)
+    commit_all(repo, "sixty more accepted records")
+    branch(repo)
+    for number in range(2, 62):
+        (repo / f"records/{number:04d}-faq.yaml").unlink()
+    commit_all(repo, "delete them")
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    log = tmp_path / "git.log"
+    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout.strip()
+    (shim / "git").write_text(f'#!/bin/sh\necho "$1 $2" >> {log}\nexec {real} "$@"\n')
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}:{os.environ['PATH']}")
+    import git as gitpython
+
+    monkeypatch.setattr(gitpython.Git, "GIT_PYTHON_GIT_EXECUTABLE", str(shim / "git"))
+    _, data, _ = report(repo, "--changed-since", "main", "--select", "SC411")
+    assert len([d for d in data["diagnostics"] if d["code"] == "SC411"]) == 60  # type: ignore[attr-defined]
+    calls = log.read_text().splitlines()
+    assert sum(line.startswith("cat-file") for line in calls) <= 4  # the records and the policy files
+    assert len(calls) < 20, calls
