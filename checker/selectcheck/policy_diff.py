@@ -49,6 +49,8 @@ def loosened(base: LoadedPolicy, head: LoadedPolicy, default_severity: Mapping[s
     old, new = _settings(base), _settings(head)
     for pointer in sorted(old.keys() | new.keys()):
         before, after = old.get(pointer), new.get(pointer)
+        if not (before or after) and before in (None, {}, []) and after in (None, {}, []):
+            continue  # an empty mapping or list that appears or goes says nothing
         if before != after and _looser(pointer, before, after):
             changes.append(PolicyChange(pointer, f"{pointer[1:].replace('/', '.')} {_describe(before, after)}"))
     return changes
