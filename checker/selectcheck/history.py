@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from selectcheck.catalog import MAX_CATALOG_BYTES
 from selectcheck.diagnostics import Diagnostic, Span
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, LoadLimits, load_bytes, load_path
@@ -45,6 +46,9 @@ from selectcheck.rules.registry import all_rules
 if TYPE_CHECKING:
     from selectcheck.engine import CheckSession, Source
 
+# The base revision's YAML and TOML files copied to load its policy: enough for any policy
+# pack; a repository with more keeps its policy files among the first in path order.
+MAX_BASE_POLICY_FILES = 20_000
 # Fields an accepted record may still change: its lifecycle and its accountability.
 MUTABLE_FIELDS = ("status", "superseded_by", "waivers")
 # Statuses a record reaches only through acceptance: its content is history from then on.
@@ -231,9 +235,14 @@ class History:
         wanted = [
             p
             for p in listing.split("\0")
-            if p.endswith((".yaml", ".yml", ".toml")) and not any(p.startswith(e) for e in excluded)
-        ]
-        blobs = self.base_documents(wanted)
+            if p.endswith((".yaml", ".yml", ".toml"))
+            and not any(p.startswith(e) for e in excluded)
+            # Git never stores such paths, but a crafted object could: nothing is written
+            # outside the temporary copy.
+            and not PurePosixPath(p).is_absolute()
+            and ".." not in PurePosixPath(p).parts
+        ][:MAX_BASE_POLICY_FILES]
+        blobs = self.base_documents(wanted, limit=MAX_CATALOG_BYTES)
         with tempfile.TemporaryDirectory(prefix="selectcheck-base-") as directory:
             copy = Path(directory).resolve()
             for path, content in blobs.items():
@@ -246,7 +255,7 @@ class History:
             explicit = copy / config if config and (copy / config).is_file() else None
             try:
                 base = load_policy(explicit, cwd, root=copy)
-            except ConfigError:
+            except (ConfigError, OSError):
                 return []  # the base's own policy was broken: nothing to compare with
             defaults = {code: r.info.default_severity.value for code, r in all_rules().items()}
             changes = loosened(base, head, defaults)
@@ -298,7 +307,7 @@ class History:
                     break
         return selected
 
-    def base_documents(self, paths: Sequence[str]) -> dict[str, bytes]:
+    def base_documents(self, paths: Sequence[str], limit: int = LoadLimits().max_bytes) -> dict[str, bytes]:
         """The content at the merge base of each path that was a blob within the size limit,
         read in two `git cat-file` processes however many paths there are."""
         wanted = [p for p in paths if "\n" not in p and "\r" not in p]
@@ -307,7 +316,6 @@ class History:
         gitcmd = _Git(self.repo)
         specs = "".join(f"{self.merge_base}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
         sizes = gitcmd.feed(["cat-file", "--batch-check"], specs).split(b"\n")
-        limit = LoadLimits().max_bytes
         readable = [
             p
             for p, line in zip(wanted, sizes, strict=False)
