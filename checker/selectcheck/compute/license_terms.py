@@ -34,7 +34,7 @@ policy, and never one that SC305 would reject. The alternatives set aside are re
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -228,10 +228,6 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------- obligations
-
-
-def _quoted(texts: Sequence[str]) -> str:
-    return " or ".join(f"'{text}'" for text in texts)
 
 
 # --------------------------------------------------------------------------- evaluation
