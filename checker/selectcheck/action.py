@@ -58,6 +58,8 @@ class InputError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ActionInputs:
+    """The GitHub Action's inputs, read from its INPUT_* environment."""
+
     paths: tuple[str, ...] = ()
     policy: str = ""
     strict: bool = False

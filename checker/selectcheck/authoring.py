@@ -227,6 +227,8 @@ class HardwareChoice:
 
 @dataclass(frozen=True, slots=True)
 class TaskChoice:
+    """The task category `selectcheck new` writes, with its policy and benchmarks."""
+
     category: str
     policy: TaskPolicy
     benchmarks: dict[str, BenchmarkEntry | None] = field(default_factory=dict)
@@ -248,6 +250,8 @@ class WorkloadChoice:
 
 @dataclass(frozen=True)
 class NewRecord:
+    """What `selectcheck new` was asked for: the answers the record template is filled with."""
+
     title: str
     numbering: Numbering
     date: datetime.date

@@ -39,6 +39,8 @@ FILE_START = Span(1, 1, 1, 2)
 
 @dataclass(slots=True)
 class Diagnostic:
+    """One finding: a rule's code and severity at a located node of one file, with the fix."""
+
     code: str
     severity: Severity
     file: str
@@ -169,6 +171,8 @@ class RuleInfo:
 
 @dataclass(frozen=True, slots=True)
 class MemoryPart:
+    """One named share of a workload's memory estimate, in bytes."""
+
     name: str
     bytes: int
 
@@ -189,6 +193,8 @@ class WorkloadMemory:
 
 @dataclass(slots=True)
 class FileResult:
+    """Everything one checked file produced: its findings and what the reporters show of it."""
+
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     record_id: str | None = None
@@ -219,6 +225,8 @@ class FileResult:
 
 @dataclass(slots=True)
 class Summary:
+    """Findings by effective severity; waived ones are counted only under `waived`."""
+
     error: int = 0
     warning: int = 0
     info: int = 0
@@ -244,6 +252,8 @@ def summarize(diagnostics: Iterable[Diagnostic]) -> Summary:
 
 @dataclass(slots=True)
 class Report:
+    """A whole run: every file's result, the rules that ran and how the run ended."""
+
     files: list[FileResult]
     rules: Mapping[str, RuleInfo]
     version: str

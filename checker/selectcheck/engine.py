@@ -12,7 +12,6 @@ import contextlib
 import datetime
 import difflib
 import gc
-import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +84,8 @@ class Source:
 
 @dataclass(slots=True)
 class CheckSession:
+    """One run's policy, rule selection and options; checks files into a Report."""
+
     loaded_policy: LoadedPolicy
     selection: Selection = field(default_factory=Selection)
     options: RunOptions = field(default_factory=RunOptions)
@@ -210,7 +211,7 @@ class CheckSession:
         self._internal_errors = []
         results: list[FileResult] = []
         jobs = min(self.options.jobs, len(sources) // MIN_FILES_PER_JOB)
-        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if jobs > 1 and "fork" in _start_methods():
             results = self._check_in_parallel(sources, project, git_findings, jobs)
         else:
             results = [self._check_source(source, project, git_findings) for source in sources]
@@ -230,6 +231,8 @@ class CheckSession:
         own = {source.display: git_findings.pop(source.display) for source in sources if source.display in git_findings}
         _PARALLEL_RUN = (self, sources, project, own)
         try:
+            import multiprocessing
+
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 done = pool.map(_check_slice, slices, chunksize=1)
         finally:
@@ -493,6 +496,14 @@ class CheckSession:
 # What a forked worker of `CheckSession._check_in_parallel` inherits: the session, the
 # sources, the project index and the git findings of those sources.
 _PARALLEL_RUN: tuple[CheckSession, Sequence[Source], ProjectIndex, dict[str, GitFile]] | None = None
+
+
+def _start_methods() -> list[str]:
+    """Whether this platform can fork; multiprocessing is imported only for runs big enough
+    to use it (a one-file pre-commit run never does)."""
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
 
 
 def _check_slice(bounds: tuple[int, int]) -> tuple[list[FileResult], list[str]]:

@@ -415,6 +415,8 @@ def _changes(gitcmd: _Git, merge_base: str) -> dict[str, str]:
 # ---- the checks -------------------------------------------------------------------------------
 @dataclass
 class _Current:
+    """A record as the working tree holds it, loaded for the git checks."""
+
     path: str
     absolute: Path
     display: str

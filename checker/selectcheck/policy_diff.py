@@ -37,6 +37,8 @@ LOOSER_WHEN_REMOVED = ("/licenses/deny", "/own_evaluation/required_status")
 
 @dataclass(frozen=True, slots=True)
 class PolicyChange:
+    """One change of the policy that can make a failing record pass (SC009)."""
+
     pointer: str  # where the head policy sets it (JSON pointer into the policy document)
     message: str
 

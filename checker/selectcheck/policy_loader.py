@@ -19,14 +19,10 @@ from pydantic import ValidationError
 from selectcheck.errors import ConfigError
 from selectcheck.loader import LoadedDocument, load_path
 from selectcheck.loader.files import RefusedFile, read_regular, shortened
+from selectcheck.model import compiled
 from selectcheck.model.policy import Policy
 from selectcheck.resources import DEFAULT_POLICY, POLICY_DIR
 from selectcheck.schema_check import validate_document, yaml11_notes
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 CONFIG_NAMES = (".selectcheck.yaml", ".selectcheck.yml")
 CATALOG_KINDS = ("gpus", "models", "benchmarks", "licenses")
@@ -35,6 +31,8 @@ MAX_POLICY_BYTES = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class LoadedPolicy:
+    """The merged policy with the files it came from and the paths it names."""
+
     policy: Policy
     root: Path
     sources: tuple[Path, ...]
@@ -66,6 +64,10 @@ def discover_config(start: Path, top: Path | None = None) -> Path | None:
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    if sys.version_info >= (3, 11):  # imported here: most runs find no pyproject.toml
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         raw = read_regular(path, MAX_POLICY_BYTES)
         if len(raw) > MAX_POLICY_BYTES:
@@ -262,7 +264,7 @@ def load_policy(explicit: Path | None = None, cwd: Path | None = None, root: Pat
     reader = _Reader(root)
     raw = reader.read_chain(config)
     try:
-        policy = Policy.model_validate(raw)
+        policy = compiled.validate(Policy, raw)
     except ValidationError as exc:  # the schema passed every file, so only merges can break it
         raise ConfigError(f"invalid merged policy: {exc.errors()[0]['msg']}") from exc
     record_dirs = tuple(Path(p) for p in policy.records) or (root / "records",)

@@ -24,6 +24,8 @@ STDIN = Path("-")
 
 @dataclass(slots=True)
 class ValidateOptions:
+    """The options of one `selectcheck validate` run, as the CLI and the Action give them."""
+
     paths: Sequence[Path] = ()
     policy: Path | None = None
     formats: list[tuple[str, str | None]] = field(default_factory=list)

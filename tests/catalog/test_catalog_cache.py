@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from selectcheck.catalog import Catalog, cache_directory, load_catalog
+from selectcheck.catalog import Catalog, load_catalog
 from selectcheck.errors import ConfigError
+from selectcheck.loader.user_cache import cache_directory
 from selectcheck.resources import POLICY_DIR
 
 CATALOG_DIR = POLICY_DIR / "catalog"

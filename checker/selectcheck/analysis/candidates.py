@@ -204,6 +204,8 @@ def memory_workload(workload: Workload) -> MemoryWorkload:
 
 @dataclass(frozen=True, slots=True)
 class Card:
+    """The GPU a workload runs on: its label, memory and catalog entry."""
+
     label: str
     total_bytes: int
     gpu: GpuEntry | None

@@ -32,6 +32,8 @@ class RecordSummary:
 
 @dataclass(slots=True)
 class ProjectIndex:
+    """Every record of the run, by id, for the rules that look across records."""
+
     records: list[RecordSummary] = field(default_factory=list)
     _by_id: dict[str, list[RecordSummary]] | None = None
 
@@ -63,6 +65,8 @@ def today() -> datetime.date:
 
 @dataclass(slots=True)
 class RunOptions:
+    """What a run adds to every record's check: the date, detected GPUs, report needs."""
+
     today: datetime.date = field(default_factory=today)
     detected_gpus: list[Any] | None = None  # NVML devices with --detect-hardware
     # Keep each workload's memory breakdown for the markdown report's charts; off when no
@@ -75,6 +79,8 @@ class RunOptions:
 
 @dataclass(slots=True)
 class RecordContext:
+    """One record with everything its rules read: model, data, located document, policy, catalogs."""
+
     record: Record
     data: dict[str, Any]
     doc: LoadedDocument

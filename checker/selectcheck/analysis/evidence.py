@@ -249,6 +249,8 @@ def task_benchmarks(ctx: RecordContext) -> tuple[str, ...] | None:
 
 @dataclass(frozen=True)
 class TaskMinimum:
+    """A policy minimum for the task's benchmark that the chosen model must reach."""
+
     benchmark: str
     """As the policy writes it."""
     benchmark_id: str

@@ -103,6 +103,8 @@ class ShortlistRow:
 
 @dataclass(frozen=True, slots=True)
 class Shortlist:
+    """What `selectcheck shortlist` was asked: the workload, use, task and card to rank models for."""
+
     workload: Workload  # the record workload; its precision is the first one tried
     precision: str | None  # as asked; None: any, from the highest quality down
     use: Use

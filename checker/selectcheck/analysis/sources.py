@@ -37,14 +37,16 @@ from selectcheck.evidence.files import (
     read_in_repository,
     split_fragment,
 )
-from selectcheck.evidence.lm_eval import LmEvalResults, MetricResult, TaskResult, parse_results, split_metric
-from selectcheck.evidence.model_card import CardResult, ModelCard, parse_model_card
-from selectcheck.evidence.samples import ItemScores, parse_samples, samples_task
 
+# The parsers of evidence files are imported where a record cites such a file: most records
+# cite none, and a one-record pre-commit run should not pay for them.
 if TYPE_CHECKING:
     from selectcheck.analysis.context import RecordContext
     from selectcheck.catalog.benchmarks import BenchmarkEntry
     from selectcheck.compute.aliases import AliasIndex
+    from selectcheck.evidence.lm_eval import LmEvalResults, MetricResult, TaskResult
+    from selectcheck.evidence.model_card import CardResult, ModelCard
+    from selectcheck.evidence.samples import ItemScores
 
 __all__ = [
     "FileEvidence",
@@ -211,6 +213,9 @@ def _resolve(ctx: RecordContext, cited: CitedScore) -> ResolvedScore:
     pointer = f"{cited.pointer}/source"
     limit = MAX_RESULTS_BYTES if kind == "lm-eval" else MAX_MODEL_CARD_BYTES
     subject = ScoreSubject(cited.key, cited.name, cited.entry, score.normalized)
+    from selectcheck.evidence.lm_eval import parse_results
+    from selectcheck.evidence.model_card import parse_model_card
+
     try:
         raw = read_in_repository(ctx.root, path, max_bytes=limit)
         if kind == "lm-eval":
@@ -328,6 +333,8 @@ def _same_benchmark(benchmarks: AliasIndex[BenchmarkEntry], subject: ScoreSubjec
 
 
 def _pick_metric(task: TaskResult, wanted: str | None, entry: BenchmarkEntry | None) -> MetricResult:
+    from selectcheck.evidence.lm_eval import split_metric
+
     keys = ", ".join(m.key for m in task.metrics) or "none"
     if wanted is None and entry is not None:
         mapping = next((m for m in entry.lm_eval if normalize_id(m.task) == normalize_id(task.name)), None)
@@ -410,6 +417,8 @@ def _pick_card_result(
             f"its model-index has no result for {what} (it has {listed})",
             "Cite the card that reports this benchmark, or name the dataset after `#`: `README.md#DATASET,METRIC`.",
         )
+    from selectcheck.evidence.lm_eval import split_metric
+
     names = [wanted_metric] if wanted_metric else ([entry.metric] if entry is not None else [])
     names += [split_metric(m.metric)[0] for m in entry.lm_eval] if entry is not None and not wanted_metric else []
     wanted_ids = {normalize_id(n) for n in names}
@@ -498,6 +507,9 @@ def read_items(benchmarks: AliasIndex[BenchmarkEntry], path: str, fragment: str 
     """Per-item scores from a file's bytes. `#metric[,filter]` picks the metric; without it,
     an lm-eval samples file of a catalog benchmark (`samples_ifeval_….jsonl`) is read with
     the catalog's headline metric, and any other file must have only one."""
+    from selectcheck.evidence.lm_eval import split_metric
+    from selectcheck.evidence.samples import parse_samples, samples_task
+
     if fragment is not None:
         metric, filter = split_metric(fragment)
         return parse_samples(raw, metric=metric, filter=filter)

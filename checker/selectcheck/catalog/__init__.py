@@ -7,23 +7,17 @@ the same id replaces an earlier one.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import pickle
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pydantic
 from pydantic import BaseModel, ValidationError
 
-from selectcheck import __version__
 from selectcheck.compute.aliases import AliasIndex
 from selectcheck.errors import ConfigError
-from selectcheck.loader import load_bytes
-from selectcheck.loader.files import RefusedFile, read_regular, write_atomically
+from selectcheck.loader import load_bytes, user_cache
+from selectcheck.loader.files import RefusedFile, read_regular
 
 if TYPE_CHECKING:
     from selectcheck.catalog.benchmarks import BenchmarkEntry
@@ -55,53 +49,31 @@ def _file_model(kind: str) -> type[BaseModel]:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
+    """Every catalog of a run, each indexed by id and alias."""
+
     gpus: AliasIndex[GpuEntry]
     models: AliasIndex[ModelEntry]
     benchmarks: AliasIndex[BenchmarkEntry]
     licenses: AliasIndex[LicenseEntry]
 
 
-# The loaded catalogs are cached in the user's cache directory, keyed by the SHA-256 of every
-# catalog file's bytes and of selectcheck's and pydantic's versions: unpickling the validated
-# entries takes a few milliseconds where parsing and validating the YAML takes tens, a large
-# share of a one-file pre-commit run (and the entry classes never build their validators). A
-# changed file has a new key, so a stale entry is never served; entries are written to a
-# temporary file and renamed, so two runs racing never see half an entry. The cache is the
-# user's own, like Python's `__pycache__`: it lives outside the repository, where a pull request
-# cannot write. Any problem with it (unwritable, corrupt, from another version) falls back to
-# the YAML, which reports errors with their locations.
-CACHE_ENV = "SELECTCHECK_CACHE_DIR"
+# The loaded catalogs are cached in the user's cache directory (`loader.user_cache`), keyed by
+# every catalog file's path and bytes: unpickling the validated entries takes a few
+# milliseconds where parsing and validating the YAML takes tens, a large share of a one-file
+# pre-commit run (and the entry classes never build their validators). Any problem with the
+# cache falls back to the YAML, which reports errors with their locations.
 MAX_CATALOG_BYTES = 16 * 1024 * 1024
 
 
-def cache_directory() -> Path | None:
-    """`$SELECTCHECK_CACHE_DIR` (empty: no cache), else the platform's user cache directory."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit is not None:
-        return Path(explicit) if explicit else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
-    return (Path(base) if base else Path.home() / ".cache") / "selectcheck"
-
-
 def _cache_file(contents: list[tuple[str, Path, bytes]]) -> Path | None:
-    directory = cache_directory()
-    if directory is None:
-        return None
-    key = hashlib.sha256(f"{__version__}\0{pydantic.VERSION}".encode())
-    for kind, path, raw in contents:
-        key.update(f"\0{kind}\0{path}\0".encode("utf-8", "surrogateescape"))
-        key.update(hashlib.sha256(raw).digest())
-    return directory / f"catalogs-{key.hexdigest()}.pickle"
+    return user_cache.cache_file(
+        "catalogs",
+        *(f"{kind}\0{path}".encode("utf-8", "surrogateescape") + b"\0" + raw for kind, path, raw in contents),
+    )
 
 
 def _cached(target: Path | None) -> Catalog | None:
-    if target is None:
-        return None
-    try:
-        with target.open("rb") as handle:
-            catalog = pickle.load(handle)
-    except Exception:  # missing, truncated, or written by another version: rebuild it
-        return None
+    catalog = user_cache.load(target)
     return catalog if isinstance(catalog, Catalog) else None
 
 
@@ -158,9 +130,7 @@ def load_catalog(files: tuple[tuple[str, tuple[Path, ...]], ...]) -> Catalog:
     for kind, path, raw in contents:
         entries[kind].extend(_read_yaml_entries(kind, path, raw))
     catalog = Catalog(**{kind: AliasIndex(found) for kind, found in entries.items()})
-    if target is not None:
-        with contextlib.suppress(OSError, pickle.PicklingError):  # a cache: a failed write costs only time
-            write_atomically(target, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
+    user_cache.store(target, catalog)
     return catalog
 
 

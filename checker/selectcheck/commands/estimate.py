@@ -59,6 +59,8 @@ class ParameterCount(click.ParamType):  # type: ignore[type-arg]
 
 @dataclass(frozen=True)
 class _Card:
+    """The GPU `selectcheck estimate` sizes against."""
+
     label: str
     total_bytes: int
     gpu_id: str | None

@@ -45,6 +45,8 @@ class ImportedScore:
 
 @dataclass
 class Imported:
+    """The scores an import found, and what it skipped with the reason."""
+
     scores: list[ImportedScore] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 

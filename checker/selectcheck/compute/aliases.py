@@ -3,7 +3,6 @@ dashes alike (DESIGN §2.1). Pure: used by the catalogs and by the computations 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import Generic, Protocol, TypeVar
@@ -66,5 +65,7 @@ class AliasIndex(Generic[EntryT]):
 
     def suggest(self, name: str) -> str | None:
         """The closest known id, for a 'did you mean' hint."""
+        import difflib  # only a failing record asks: kept off the start-up path
+
         matches = difflib.get_close_matches(normalize_id(name), list(self._by_name), n=1, cutoff=0.6)
         return self._by_name[matches[0]].id if matches else None

@@ -162,12 +162,16 @@ class LicenseVerdict:
 
 @dataclass(frozen=True)
 class _Leaf:
+    """One license id of an expression, with its `WITH` exception."""
+
     name: str
     exception: str | None = None
 
 
 @dataclass(frozen=True)
 class _Op:
+    """An AND or OR of license expressions."""
+
     op: Literal["AND", "OR"]
     args: tuple[_Leaf | _Op, ...]
 
@@ -177,6 +181,8 @@ _Node = _Leaf | _Op
 
 @dataclass(frozen=True)
 class _Parsed:
+    """A parsed license expression, or why it could not be parsed."""
+
     node: _Node | None
     error: str | None = None
 
@@ -235,6 +241,8 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Eval:
+    """The verdict on one node of a license expression and the terms behind it."""
+
     permitted: Verdict
     forbidding: tuple[str, ...] = ()
     details: tuple[Obligation, ...] = ()

@@ -241,6 +241,8 @@ def _hypergeometric(n_a: int, n_b: int, s: int) -> tuple[int, list[float]]:
 
 @dataclass(frozen=True)
 class _Margin:
+    """The conditional distribution of one table margin in the exact test."""
+
     lo: int
     cdf: list[float]
     """P(X ≤ lo + i | s), non-decreasing."""

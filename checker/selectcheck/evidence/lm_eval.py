@@ -33,6 +33,8 @@ _STDERR_SUFFIX = "_stderr"
 
 @dataclass(frozen=True)
 class MetricResult:
+    """One metric of one lm-evaluation-harness task, with its filter and standard error."""
+
     metric: str
     """`prompt_level_strict_acc`, `exact_match`, `pass@1`."""
     filter: str
@@ -48,6 +50,8 @@ class MetricResult:
 
 @dataclass(frozen=True)
 class TaskResult:
+    """One task of an lm-evaluation-harness results file."""
+
     name: str
     metrics: tuple[MetricResult, ...]
     n_original: int | None
@@ -63,6 +67,8 @@ class TaskResult:
 
 @dataclass(frozen=True)
 class LmEvalResults:
+    """An lm-evaluation-harness results file: its tasks and how the run was made."""
+
     tasks: dict[str, TaskResult]
     model: str | None
     """The model the run names: `pretrained=` of the model args, else `model_name`."""

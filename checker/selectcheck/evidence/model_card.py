@@ -83,6 +83,8 @@ class CardResult:
 
 @dataclass(frozen=True)
 class ModelCard:
+    """The scores a model card's `model-index` reports."""
+
     results: tuple[CardResult, ...]
     fractions: bool
     """Every value without a per-cent sign is at most 1: the card writes fractions."""

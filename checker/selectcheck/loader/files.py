@@ -21,7 +21,6 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,6 +161,8 @@ def write_atomically(target: Path, text: str | bytes) -> None:
     if target.is_symlink():
         target = target.resolve()  # replace the file it names, not the link
     target.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only writes need it: kept off the start-up path
+
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=target.parent)
     try:
         # No fsync: a killed process loses nothing the kernel has accepted, and a report is

@@ -112,6 +112,8 @@ class Verdict(str, enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
+    """Where a schema modeline leads, and whether it is the record schema."""
+
     verdict: Verdict
     target: Path | None = None  # the file the value names, where it names one
     schema_id: str | None = None  # the `$id` found there (OTHER_SCHEMA)

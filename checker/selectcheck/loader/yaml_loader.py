@@ -233,6 +233,8 @@ def _declares_yaml11(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class LoadLimits:
+    """Bounds on what one YAML file may make the loader build."""
+
     max_bytes: int = 1024 * 1024
     max_depth: int = 64
     # Expanded node count: aliases make a small file stand for a huge value (billion laughs).

@@ -36,6 +36,9 @@ class SchemaModel(BaseModel):
         # JSON has no infinity or NaN; YAML writes them `.inf`/`.nan` or overflows into them
         # (`1e400`). A non-finite number would only overflow later, inside a rule.
         allow_inf_nan=False,
+        # Defining the classes builds nothing: the validators come from `model.compiled`,
+        # built once per version of the code and cached on disk.
+        defer_build=True,
     )
 
     @model_validator(mode="before")

@@ -48,9 +48,13 @@ class LicensePolicy(SchemaModel):
     )
 
 
+def _accepted_only() -> list[Status]:
+    return ["accepted"]
+
+
 class OwnEvaluationPolicy(SchemaModel):
     required_status: list[Status] = Field(
-        default_factory=lambda: list[Status](["accepted"]),
+        default_factory=_accepted_only,
         title="Required for status",
         description="Record statuses that must carry an own evaluation (SC401).",
     )
@@ -73,6 +77,10 @@ DEFAULT_EQUIVALENCE_MARGINS: dict[str, float] = {"chatbot-arena": 20.0}
 `policy/default.yaml` too): 20 Arena rating points is a 52.9% head-to-head win rate."""
 
 
+def _default_margins() -> dict[str, float]:
+    return dict(DEFAULT_EQUIVALENCE_MARGINS)
+
+
 class EquivalencePolicy(SchemaModel):
     margin: Annotated[float, Field(gt=0, le=MAX_SCORE)] = Field(
         default=DEFAULT_EQUIVALENCE_MARGIN,
@@ -85,7 +93,7 @@ class EquivalencePolicy(SchemaModel):
         ),
     )
     margins: dict[NonEmpty, Annotated[float, Field(gt=0, le=MAX_SCORE)]] = Field(
-        default_factory=lambda: dict(DEFAULT_EQUIVALENCE_MARGINS),
+        default_factory=_default_margins,
         title="Per-benchmark margins",
         description=(
             "Benchmark id → margin in that benchmark's own unit (rating points for Chatbot Arena, "

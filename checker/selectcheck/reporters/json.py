@@ -37,7 +37,8 @@ Count = Annotated[int, Field(ge=0)]
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Only the schema generator builds these: the report is written from plain dicts.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ReportSummary(_Shape):

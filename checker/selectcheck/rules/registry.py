@@ -38,6 +38,8 @@ CheckFunction = Callable[[RecordContext], Iterable[Finding]]
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A registered rule: its metadata and the function that checks a record (None: another stage reports it)."""
+
     info: RuleInfo
     check: CheckFunction | None
 

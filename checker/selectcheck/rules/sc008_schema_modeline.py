@@ -72,6 +72,8 @@ declare(
 
 @dataclass(frozen=True, slots=True)
 class ModelineFinding:
+    """One problem with a record's schema modeline, located in the file."""
+
     span: Span
     message: str
     help: str

@@ -169,6 +169,8 @@ def _passing() -> str:
 
 @dataclass(frozen=True)
 class _Comparison:
+    """One benchmark's comparison of the chosen model with a smaller candidate."""
+
     label: str
     """E.g. "HumanEval 83.5 vs 84.8"."""
     difference: noise.GapVerdict

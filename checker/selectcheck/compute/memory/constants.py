@@ -24,6 +24,8 @@ ConstantKind = Literal["measured", "fitted", "default"]
 
 @dataclass(frozen=True)
 class Constant:
+    """One constant of the memory estimate, with its unit and where it comes from."""
+
     name: str
     value: float
     unit: str  # bytes | share | tokens | sequences | count

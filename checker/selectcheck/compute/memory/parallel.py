@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Sharding:
+    """The share of each kind of memory one GPU holds under a parallel layout."""
+
     weights: float  # share of the (compute-dtype) weights each GPU holds between layers
     gradients: float
     optimizer: float  # master weights, optimizer states and the step's buffers

@@ -1,0 +1,115 @@
+"""The record and policy validators cached on disk (`model.compiled`): the same verdicts as
+the models' own validation, served from the cache in later processes, never stale when the
+code changes, and harmless when the cache is corrupt."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+import yaml
+
+from selectcheck.loader import load_bytes, user_cache
+from selectcheck.model import compiled
+from selectcheck.model.policy import Policy
+from selectcheck.model.record import Record
+from selectcheck.resources import DEFAULT_POLICY
+
+from tests.conftest import FIXTURES, REPO
+
+RECORD_FILES = sorted([*REPO.glob("records/*.yaml"), *FIXTURES.rglob("*.yaml")])
+
+
+def _outcome(validate: Any, data: Any) -> Any:
+    try:
+        return ("valid", validate(data))
+    except pydantic.ValidationError as error:
+        return ("invalid", [(e["type"], e["loc"]) for e in error.errors()])
+
+
+def _documents() -> list[tuple[str, Any]]:
+    found = []
+    for path in RECORD_FILES:
+        doc = load_bytes(path.read_bytes(), str(path))
+        if not doc.failures:  # the loader's own fixtures never reach a validator
+            found.append((str(path.relative_to(REPO)), doc.data))
+    return found
+
+
+def test_the_cached_validator_judges_every_fixture_as_the_model_does(tmp_path: Path) -> None:
+    documents = _documents()
+    assert len(documents) > 100
+    valid = 0
+    for strict in (True, False):
+        for name, data in documents:
+            expected = _outcome(lambda d: Record.model_validate(d, strict=strict), data)
+            assert _outcome(lambda d: compiled.validate(Record, d, strict=strict), data) == expected, name
+            valid += expected[0] == "valid"
+    assert valid > 20  # both verdicts are exercised
+    policy = yaml.safe_load(DEFAULT_POLICY.read_bytes())
+    policy.pop("extends", None)
+    assert compiled.validate(Policy, policy) == Policy.model_validate(policy)
+
+
+_PROBE = """
+import json, sys
+from selectcheck.cli import main
+from selectcheck.model.record import Record
+try:
+    main(["validate", "--format", "json", sys.argv[1]])
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "built": bool(Record.__pydantic_complete__),
+                  "plugins": "pydantic.plugin._loader" in sys.modules}), file=sys.stderr)
+"""
+
+
+def _probe(record: Path, cache: Path) -> tuple[dict[str, Any], str]:
+    env = {**os.environ, "SELECTCHECK_CACHE_DIR": str(cache), "SELECTCHECK_TODAY": "2026-11-26"}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(record)], capture_output=True, text=True, env=env, cwd=REPO, check=False
+    )
+    return json.loads(done.stderr.strip().splitlines()[-1]), done.stdout
+
+
+def test_a_later_process_validates_with_the_cached_validator_and_builds_no_model(tmp_path: Path) -> None:
+    record = REPO / "records" / "0001-code-review-assistant.yaml"
+    first, first_report = _probe(record, tmp_path)
+    assert first["built"] is True  # nothing cached yet: the model was built
+    assert len(list(tmp_path.glob("validator-*.pickle"))) == 2  # the record's and the policy's
+    second, second_report = _probe(record, tmp_path)
+    assert second == {"code": first["code"], "built": False, "plugins": False}
+    assert second_report == first_report
+
+
+def test_a_changed_module_changes_the_fingerprint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "selectcheck"
+    shutil.copytree(Path(user_cache.__file__).parent.parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(user_cache, "_PACKAGE_DIR", package)
+    before = user_cache.code_fingerprint.__wrapped__()
+    assert user_cache.code_fingerprint.__wrapped__() == before  # stable while nothing changes
+    model = package / "model" / "record.py"
+    model.write_text(model.read_text() + "\n# a change\n")
+    assert user_cache.code_fingerprint.__wrapped__() != before
+
+
+def test_a_corrupt_or_foreign_entry_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SELECTCHECK_CACHE_DIR", str(tmp_path))
+    data = yaml.safe_load((REPO / "records" / "0001-code-review-assistant.yaml").read_bytes())
+    expected = Record.model_validate(data)
+    target = user_cache.cache_file("validator", f"{Record.__module__}.{Record.__qualname__}".encode())
+    assert target is not None
+    for content in (b"\x80\x05truncated", pickle.dumps({"not": "a validator"})):
+        target.write_bytes(content)
+        compiled._validator.cache_clear()
+        assert compiled.validate(Record, data) == expected
+        assert pickle.loads(target.read_bytes()).__class__.__name__ == "SchemaValidator"
+    compiled._validator.cache_clear()
