@@ -32,3 +32,26 @@ def test_several_processes_write_the_reports_one_process_writes(tmp_path: Path) 
     for name in FORMATS:
         assert parallel[name] == single[name], f"{name} differs between --jobs 1 and --jobs 2"
     assert "SC001" in single["text"] and "SC405" in single["text"]
+
+
+def _record_id(path: Path) -> str:
+    return next(line.split(":", 1)[1].strip() for line in path.read_text().splitlines() if line.startswith("id:"))
+
+
+def test_records_that_are_not_checked_still_index_across_processes(tmp_path: Path) -> None:
+    """The index covers the record directory, not only the files given: a checked record may
+    supersede one that is not checked this run, whichever process scans it."""
+    paths = generate(430, tmp_path / "records")
+    newer, older = paths[0], paths[-1]
+    text = newer.read_text(encoding="utf-8")
+    newer.write_text(text.replace("\ntitle:", f"\nsupersedes: [{_record_id(older)}]\ntitle:", 1), encoding="utf-8")
+    given = [str(p.relative_to(tmp_path)) for p in paths[:-1]]  # every record but the superseded one
+
+    def report(jobs: str) -> str:
+        return invoke(["validate", "--jobs", jobs, "--format", "json", *given], tmp_path).stdout
+
+    single, parallel = report("1"), report("2")
+    assert parallel == single
+    assert '"SC402"' not in parallel  # the superseded record was found in the directory
+    older.unlink()  # the control: without it, the supersedes names an unknown record
+    assert '"SC402"' in report("2")

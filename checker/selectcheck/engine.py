@@ -13,10 +13,10 @@ import datetime
 import difflib
 import gc
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from selectcheck import __version__
 from selectcheck.analysis.candidates import record_workload_memory
@@ -53,6 +53,7 @@ CONTENT_CACHE_BYTES = 16 * 1024 * 1024
 # Below this many files per process, forking costs more than it saves.
 MIN_FILES_PER_JOB = 200
 REFUSAL_HELP = "Commit the record itself as a regular file inside the record directory."
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -163,35 +164,61 @@ class CheckSession:
         return sources
 
     # ---- the project index ------------------------------------------------------------
-    def project_index(self, sources: Sequence[Source]) -> ProjectIndex:
+    def project_index(self, sources: Sequence[Source], jobs: int = 1) -> ProjectIndex:
         """Summaries of every record in the record directories and of the checked files.
 
         Summaries come from a light text scan (`loader.summary`) that hands anything it cannot
-        read exactly as YAML does to the YAML parser. The bytes of checked files are kept for
-        the check itself (so each file is read once) while they fit the cache budget; past it,
-        a file is read again when its turn comes, so memory stays bounded however many
-        records a run checks.
+        read exactly as YAML does to the YAML parser. In one process, the bytes of checked
+        files are kept for the check itself (so each file is read once) while they fit the
+        cache budget; past it, a file is read again when its turn comes, so memory stays
+        bounded however many records a run checks. With `jobs`, forked processes scan slices
+        of the files (the index must be whole before any record is checked, so a scan in one
+        process would be the part of a large run that does not shrink with more processes).
         """
-        index = ProjectIndex()
-        budget = CONTENT_CACHE_BYTES
-        checked: set[Path] = set()
-        for source in sources:
-            if source.content is None and source.path is not None:
-                checked.add(_absolute(source.path))
-                raw = None if source.refusal else _read_limited(source.path)
-                if raw is not None and len(raw) <= min(budget, MAX_RECORD_BYTES):
-                    source.content = raw
-                    budget -= len(raw)
-            else:
-                raw = source.content
-            index.add(_summary(source.display, _scan_bytes(raw)))
+        checked = {_absolute(s.path) for s in sources if s.content is None and s.path is not None}
+        others: list[Path] = []
         for directory in self.loaded_policy.record_dirs:
             if linked_component(directory, self.loaded_policy.root) is not None or not directory.is_dir():
                 continue
             for item in sorted(walk_records(directory), key=lambda w: w.path):
                 if item.refusal is None and _absolute(item.path) not in checked:
-                    index.add(_summary(self.display(item.path), _scan_bytes(_read_limited(item.path))))
+                    others.append(item.path)
+        index = ProjectIndex()
+        if jobs > 1:
+
+            def summarize(start: int, end: int) -> list[RecordSummary]:
+                first = len(sources)  # the checked files, then the other records
+                return [
+                    self._source_summary(sources[i]) if i < first else self._path_summary(others[i - first])
+                    for i in range(start, end)
+                ]
+
+            for part in _in_processes(summarize, len(sources) + len(others), jobs):
+                for summary in part:
+                    index.add(summary)
+            return index
+        budget = CONTENT_CACHE_BYTES
+        for source in sources:
+            if source.content is None and source.path is not None and source.refusal is None:
+                raw = _read_limited(source.path)
+                if raw is not None and len(raw) <= min(budget, MAX_RECORD_BYTES):
+                    source.content = raw
+                    budget -= len(raw)
+                index.add(_summary(source.display, _scan_bytes(raw)))
+            else:
+                index.add(self._source_summary(source))
+        for path in others:
+            index.add(self._path_summary(path))
         return index
+
+    def _source_summary(self, source: Source) -> RecordSummary:
+        raw: bytes | None = source.content
+        if raw is None and source.refusal is None and source.path is not None:
+            raw = _read_limited(source.path)
+        return _summary(source.display, _scan_bytes(raw))
+
+    def _path_summary(self, path: Path) -> RecordSummary:
+        return _summary(self.display(path), _scan_bytes(_read_limited(path)))
 
     # ---- checking -----------------------------------------------------------------------
     def run(self, sources: Sequence[Source], history: History | None = None) -> Report:
@@ -206,12 +233,14 @@ class CheckSession:
                 _CWD.value = None
 
     def _check_all(self, sources: Sequence[Source], history: History | None) -> Report:
-        project = self.project_index(sources)
+        jobs = min(self.options.jobs, len(sources) // MIN_FILES_PER_JOB)
+        if jobs > 1 and "fork" not in _start_methods():
+            jobs = 1
+        project = self.project_index(sources, jobs)
         git_findings = history.findings(self) if history is not None else {}
         self._internal_errors = []
         results: list[FileResult] = []
-        jobs = min(self.options.jobs, len(sources) // MIN_FILES_PER_JOB)
-        if jobs > 1 and "fork" in _start_methods():
+        if jobs > 1:
             results = self._check_in_parallel(sources, project, git_findings, jobs)
         else:
             results = [self._check_source(source, project, git_findings) for source in sources]
@@ -225,18 +254,13 @@ class CheckSession:
         """Check contiguous slices of `sources` in `jobs` forked processes, which inherit the
         session, the project index and the git findings; results come back in source order,
         so the report is the one a single process writes."""
-        global _PARALLEL_RUN
-        size = max(MIN_FILES_PER_JOB // 4, -(-len(sources) // (jobs * 8)))
-        slices = [(start, min(start + size, len(sources))) for start in range(0, len(sources), size)]
         own = {source.display: git_findings.pop(source.display) for source in sources if source.display in git_findings}
-        _PARALLEL_RUN = (self, sources, project, own)
-        try:
-            import multiprocessing
 
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                done = pool.map(_check_slice, slices, chunksize=1)
-        finally:
-            _PARALLEL_RUN = None
+        def check(start: int, end: int) -> tuple[list[FileResult], list[str]]:
+            self._internal_errors = []
+            return [self._check_source(source, project, own) for source in sources[start:end]], self._internal_errors
+
+        done = _in_processes(check, len(sources), jobs)
         results: list[FileResult] = []
         for slice_results, errors in done:
             results.extend(slice_results)
@@ -493,9 +517,9 @@ class CheckSession:
         return extra
 
 
-# What a forked worker of `CheckSession._check_in_parallel` inherits: the session, the
-# sources, the project index and the git findings of those sources.
-_PARALLEL_RUN: tuple[CheckSession, Sequence[Source], ProjectIndex, dict[str, GitFile]] | None = None
+# The work of `_in_processes`, which its forked workers inherit (a closure over the session,
+# the sources and the project index: nothing but the slice bounds is pickled to them).
+_FORKED_WORK: Callable[[int, int], Any] | None = None
 
 
 def _start_methods() -> list[str]:
@@ -506,14 +530,28 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-def _check_slice(bounds: tuple[int, int]) -> tuple[list[FileResult], list[str]]:
-    assert _PARALLEL_RUN is not None
-    session, sources, project, git_findings = _PARALLEL_RUN
-    session._internal_errors = []
+def _in_processes(work: Callable[[int, int], T], count: int, jobs: int) -> list[T]:
+    """`work(start, end)` over contiguous slices of `range(count)` in `jobs` forked processes;
+    the results in slice order, so whatever is built from them is what one process builds.
+    Several slices per process even out their speeds."""
+    global _FORKED_WORK
+    size = max(MIN_FILES_PER_JOB // 4, -(-count // (jobs * 8)))
+    slices = [(start, min(start + size, count)) for start in range(0, count, size)]
+    _FORKED_WORK = work
+    try:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return pool.map(_run_forked, slices, chunksize=1)
+    finally:
+        _FORKED_WORK = None
+
+
+def _run_forked(bounds: tuple[int, int]) -> Any:
+    assert _FORKED_WORK is not None
     with _batch_gc():
         _CWD.value = os.getcwd()
-        results = [session._check_source(source, project, git_findings) for source in sources[bounds[0] : bounds[1]]]
-    return results, session._internal_errors
+        return _FORKED_WORK(*bounds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,19 +72,36 @@ _TOP_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:(?:[ \t]|$)")
 # flow opener or a comma. A quote elsewhere (an apostrophe inside a plain scalar) is text.
 _VALUE_START = re.compile(r"""(?:^[ \t]*(?:-[ \t]+)*|:[ \t]+|[\[{,][ \t]*)(["'\[{])""")
 _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+# A line at column 0 that is not blank, not a comment and not a plain `key:` (one search over
+# the text: a record has dozens of lines and this runs on every record of a repository).
+_NOT_A_TOP_KEY = re.compile(r"^(?![ \t#]|$|[A-Za-z_][A-Za-z0-9_.-]*:(?:[ \t]|$))", re.M)
+# The lines where a quoted scalar or a flow collection may open: the only ones that can span lines.
+_OPENER_LINE = re.compile(r"^[^\n\"'\[{]*[\"'\[{][^\n]*", re.M)
+
+
+_DOUBLE_QUOTED_REST = re.compile(r'(?:[^"\\]|\\.)*"')
+_SINGLE_QUOTED_REST = re.compile(r"(?:[^']|'')*'")
+
+
+def _balanced(line: str) -> bool:
+    return line.count("[") + line.count("{") == line.count("]") + line.count("}")
 
 
 def _closes_on_its_line(line: str) -> bool:
     """Every quoted scalar and flow collection that starts on `line` ends on it too."""
+    if '"' not in line and "'" not in line:
+        # Only flow collections can open here (`hardware: {gpu: L4}`, the common case): the
+        # line is fine when its brackets balance, or when none of them opens a value.
+        return _balanced(line) or _VALUE_START.search(line) is None
     for match in _VALUE_START.finditer(line):
         opener, rest = match.group(1), line[match.end() :]
         if opener == '"':
-            if re.match(r'(?:[^"\\]|\\.)*"', rest) is None:
+            if _DOUBLE_QUOTED_REST.match(rest) is None:
                 return False
         elif opener == "'":
-            if re.match(r"(?:[^']|'')*'", rest) is None:
+            if _SINGLE_QUOTED_REST.match(rest) is None:
                 return False
-        elif line.count("[") + line.count("{") != line.count("]") + line.count("}"):
+        elif not _balanced(line):
             return False
     return True
 
@@ -92,13 +109,11 @@ def _closes_on_its_line(line: str) -> bool:
 def _scan(text: str) -> dict[str, Any]:
     if _UNUSUAL.search(text) or any(mark in text for mark in _OTHER_BREAKS):
         raise _Unsure
-    for line in text.split("\n"):
-        stripped = line.lstrip(" \t")
-        if not stripped or stripped.startswith("#"):
-            continue
-        if line is stripped and not _TOP_KEY.match(line):
-            raise _Unsure
-        if not _closes_on_its_line(line):
+    if _NOT_A_TOP_KEY.search(text):
+        raise _Unsure
+    for match in _OPENER_LINE.finditer(text):
+        line = match.group()
+        if not line.lstrip(" \t").startswith("#") and not _closes_on_its_line(line):
             raise _Unsure
     found: dict[str, Any] = {}
     for match in _WANTED_LINE.finditer(text):
