@@ -113,3 +113,17 @@ def test_a_corrupt_or_foreign_entry_is_rebuilt(tmp_path: Path, monkeypatch: pyte
         assert compiled.validate(Record, data) == expected
         assert pickle.loads(target.read_bytes()).__class__.__name__ == "SchemaValidator"
     compiled._validator.cache_clear()
+
+
+def test_runs_racing_on_an_empty_cache_agree_and_leave_whole_entries(tmp_path: Path) -> None:
+    record = REPO / "records" / "0001-code-review-assistant.yaml"
+    env = {**os.environ, "SELECTCHECK_CACHE_DIR": str(tmp_path), "SELECTCHECK_TODAY": "2026-11-26"}
+    command = [sys.executable, "-m", "selectcheck", "validate", "--format", "json", str(record)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=REPO) for _ in range(4)]
+    reports = {run.communicate()[0] for run in runs}
+    assert len(reports) == 1 and b'"tool": "selectcheck"' in reports.pop()
+    assert all(run.returncode == 0 for run in runs)
+    entries = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
+    assert entries == ["catalogs", "validator", "validator"]  # no temporary file left behind
+    for entry in tmp_path.iterdir():
+        assert pickle.loads(entry.read_bytes()) is not None

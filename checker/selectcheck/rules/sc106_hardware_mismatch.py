@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from selectcheck.compute.units import GB, MIB
 from selectcheck.diagnostics import Stage
-from selectcheck.hardware import match_catalog_gpu
 from selectcheck.rules.registry import Finding, rule
 
 if TYPE_CHECKING:
@@ -99,6 +98,8 @@ def _compare(ctx: RecordContext, index: int, workload: Workload, detected: list[
         return None  # an unknown GPU without vram_gb: SC104
     count = hardware.count
     wanted = f"{count} × {declared_text}"
+    from selectcheck.hardware import match_catalog_gpu  # only runs that read the GPUs get here
+
     entries = {gpu.index: match_catalog_gpu(gpu, ctx.catalog.gpus) for gpu in detected}
     have = _describe(detected, entries) if detected else "no NVIDIA GPU"
     # GPUs that can stand in for the declared card: the same model (when the record names a
