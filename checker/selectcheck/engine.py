@@ -78,6 +78,8 @@ class Source:
     content: bytes | None = None
     # Why the file is not read (a link, a FIFO…): reported as SC005 instead of a check.
     refusal: str | None = None
+    # `path` made absolute and normalised, where `expand` found it.
+    absolute: Path | None = None
     # Why the name cannot be shown as it is (not UTF-8, control characters): SC005, and the
     # file is still checked.
     name_problem: str | None = None
@@ -96,6 +98,9 @@ class CheckSession:
     _cwd: Path = field(default_factory=lambda: _absolute(Path.cwd()))
     # The `$id` of each schema file a modeline names, read once per run (SC008).
     _schema_ids: dict[Path, str | None] = field(default_factory=dict)
+    # The readable record files of each directory `expand` walked (absolute paths): the index
+    # takes them from here instead of walking the directory again.
+    _walked: dict[Path, list[Path]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_policy_rules(self.loaded_policy)
@@ -113,8 +118,8 @@ class CheckSession:
         with any byte that is not UTF-8 and any control character escaped."""
         return printable_name(self._relative(path))[0]
 
-    def _relative(self, path: Path) -> str:
-        absolute = _absolute(path)
+    def _relative(self, path: Path, absolute: Path | None = None) -> str:
+        absolute = absolute or _absolute(path)
         for base in (self._cwd, self.loaded_policy.root):
             try:
                 return absolute.relative_to(base).as_posix()
@@ -146,6 +151,7 @@ class CheckSession:
             if link is None and not exists:
                 shown = shortened(path.as_posix(), 1000)
                 raise ConfigError(f"no such file or directory: {shown}", help="Check the paths you passed.")
+            listed = self._walked.setdefault(_absolute(path), []) if link is None and is_dir else []
             walked = (
                 sorted(walk_records(path), key=lambda w: w.path)
                 if link is None and is_dir
@@ -157,10 +163,14 @@ class CheckSession:
             )
             for item in walked:
                 absolute = _absolute(item.path)
+                if item.refusal is None:
+                    listed.append(absolute)
                 if absolute not in seen:
                     seen.add(absolute)
-                    display, problem = printable_name(self._relative(item.path))
-                    sources.append(Source(display, item.path, refusal=item.refusal, name_problem=problem))
+                    display, problem = printable_name(self._relative(item.path, absolute))
+                    sources.append(
+                        Source(display, item.path, refusal=item.refusal, name_problem=problem, absolute=absolute)
+                    )
         return sources
 
     # ---- the project index ------------------------------------------------------------
@@ -175,14 +185,16 @@ class CheckSession:
         of the files (the index must be whole before any record is checked, so a scan in one
         process would be the part of a large run that does not shrink with more processes).
         """
-        checked = {_absolute(s.path) for s in sources if s.content is None and s.path is not None}
+        checked = {s.absolute or _absolute(s.path) for s in sources if s.content is None and s.path is not None}
         others: list[Path] = []
         for directory in self.loaded_policy.record_dirs:
             if linked_component(directory, self.loaded_policy.root) is not None or not directory.is_dir():
                 continue
-            for item in sorted(walk_records(directory), key=lambda w: w.path):
-                if item.refusal is None and _absolute(item.path) not in checked:
-                    others.append(item.path)
+            listed = self._walked.get(_absolute(directory))
+            if listed is None:
+                walked = sorted(walk_records(directory), key=lambda w: w.path)
+                listed = [_absolute(item.path) for item in walked if item.refusal is None]
+            others.extend(path for path in listed if path not in checked)
         index = ProjectIndex()
         if jobs > 1:
 
