@@ -127,3 +127,18 @@ def test_runs_racing_on_an_empty_cache_agree_and_leave_whole_entries(tmp_path: P
     assert entries == ["catalogs", "validator", "validator"]  # no temporary file left behind
     for entry in tmp_path.iterdir():
         assert pickle.loads(entry.read_bytes()) is not None
+
+
+def test_an_unwritable_or_disabled_cache_only_costs_time(tmp_path: Path) -> None:
+    record = REPO / "records" / "0001-code-review-assistant.yaml"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    expected = None
+    for setting in ("", str(blocker / "cache"), str(tmp_path / "cache")):
+        env = {**os.environ, "SELECTCHECK_CACHE_DIR": setting, "SELECTCHECK_TODAY": "2026-11-26"}
+        command = [sys.executable, "-m", "selectcheck", "validate", "--format", "json", str(record)]
+        done = subprocess.run(command, capture_output=True, env=env, cwd=REPO, check=False)
+        assert done.returncode == 0 and done.stderr == b""
+        expected = expected or done.stdout
+        assert done.stdout == expected
+    assert sorted(tmp_path.iterdir()) == [blocker, tmp_path / "cache"]  # nothing written elsewhere
