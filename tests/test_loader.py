@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import warnings
 from typing import Any
 
@@ -9,7 +10,9 @@ import pytest
 
 from selectcheck.diagnostics import Span
 from selectcheck.loader import LoadedDocument, load_bytes
-from selectcheck.loader.summary import scan_summary
+from selectcheck.loader.summary import _WANTED, _scan, _Unsure, scan_summary
+from selectcheck.loader.yaml_loader import load_text
+from tests.conftest import FIXTURES, REPO
 
 
 def test_bare_and_quoted_dates_are_the_same_string() -> None:
@@ -65,6 +68,40 @@ def test_summary_scan_agrees_with_yaml_and_falls_back_when_unsure() -> None:
     anchored = "ids: &i MSR-0003\nid: *i\nsupersedes: [MSR-0001]\n"
     assert scan_summary(anchored) == {"id": "MSR-0003", "supersedes": ["MSR-0001"]}
     assert scan_summary("- not a mapping\n") == {}
+
+
+# What a pull request could type into a record to make the fast scan read another id, status or
+# supersede link than YAML does: quotes, brackets, escapes, comments, line breaks, indentation.
+_EDITS = ['"', "'", "[", "{", "]", "}", "#", " ", "\t", "- ", ": ", "\\", "''", ': "', ": '", ', "', "# '"]
+_EDITS += ["\n", "\n  ", "\n#", "\nid: FORGED", "\n  id: FORGED", "\nstatus: accepted", '"\nid: FORGED\n"']
+
+
+def test_summary_scan_never_reads_a_valid_record_otherwise_than_yaml() -> None:
+    """Seeded edits of every example and fixture record: wherever the scan answers instead of
+    handing the text to the parser, it answers what YAML reads."""
+    assert scan_summary("id: MS\n  R-0001\nstatus: proposed\n") == {"id": "MS R-0001", "status": "proposed"}
+    rng = random.Random(18)
+    texts = [p.read_text(encoding="utf-8") for p in sorted([*REPO.glob("records/*.yaml"), *FIXTURES.rglob("*.yaml")])]
+    valid = scanned = 0
+    for text in texts:
+        for _ in range(8):
+            lines = text.split("\n")
+            for _ in range(rng.randint(1, 3)):
+                row = rng.randrange(len(lines))
+                at = rng.randrange(len(lines[row]) + 1)
+                lines[row] = lines[row][:at] + rng.choice(_EDITS) + lines[row][at:]
+            edited = "\n".join(lines)
+            doc = load_text(edited, "")
+            if doc.failures or not isinstance(doc.data, dict):
+                continue  # the file's own check reports it
+            valid += 1
+            try:
+                found = _scan(edited)
+            except _Unsure:
+                continue
+            scanned += 1
+            assert found == {k: doc.data[k] for k in _WANTED if k in doc.data}, edited
+    assert valid > 300 and scanned > 200  # both paths are exercised
 
 
 # ---- YAML 1.2, as check-jsonschema (ruamel.yaml) reads it ----------------------------------

@@ -64,6 +64,8 @@ def scan_summary(text: str) -> dict[str, Any]:
 # aliases, tags, complex keys, quoted keys, flow collections, a top-level sequence.
 _UNUSUAL = re.compile(r"^(?:---|\.\.\.|[%&*!?\"'{\[-])", re.M)
 _WANTED_LINE = re.compile(r"^(id|status|supersedes|superseded_by):(?:[ \t]+(.*?))?[ \t]*$", re.M)
+# After a line: the next line that is not blank is indented (it continues the value).
+_INDENTED_NEXT = re.compile(r"(?:\n[ \t]*)*?\n[ \t]+[^ \t\n]")
 
 
 # A top-level line the scanner understands: a plain key, a colon, then a space or the end.
@@ -118,11 +120,14 @@ def _scan(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for match in _WANTED_LINE.finditer(text):
         key, raw = match.group(1), match.group(2) or ""
+        inline = bool(raw) and not raw.startswith("#")
+        if inline and _INDENTED_NEXT.match(text, match.end()):
+            raise _Unsure  # a plain value goes on over the indented lines: `id: MS` + `  R-0001`
         if key != "supersedes":
-            if not raw or raw.startswith("#"):
+            if not inline:
                 raise _Unsure  # the value may follow on an indented line
             found[key] = _scalar(raw)
-        elif raw and not raw.startswith("#"):
+        elif inline:
             found[key] = _flow_list(raw)
         else:
             items: list[str] = []
