@@ -267,7 +267,17 @@ def _number(value: Any) -> str:
 def check_schema(data: Any, schema_name: str) -> list[SchemaViolation]:
     validator = validator_for(schema_name)
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
-    return [violation for error in errors for violation in _violations(error, data, schema_name)]
+    found: list[SchemaViolation] = []
+    non_finite: set[str] = set()
+    for error in errors:
+        if isinstance(error.instance, float) and not math.isfinite(error.instance):
+            # `.inf` breaks every numeric keyword at once (type, maximum, …): say it once.
+            pointer = _pointer(error.absolute_path)
+            if pointer in non_finite:
+                continue
+            non_finite.add(pointer)
+        found.extend(_violations(error, data, schema_name))
+    return found
 
 
 def validate_document(data: Any, model: type[ModelT], schema_name: str) -> tuple[ModelT | None, list[SchemaViolation]]:
