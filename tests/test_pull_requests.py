@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,30 @@ def test_a_record_linked_to_a_file_outside_is_not_read(project: Path) -> None:
     assert ("records/0002-passwd.yaml", "SC005") in codes(data)
     assert ("records/0001-faq.yaml", "SC408") not in codes(data)  # the other record is checked (and passes)
     assert data["files"] == 2
+
+
+def test_a_crafted_base_tree_cannot_write_outside_the_temporary_copy(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Git never makes a `..` path, but `git mktree` stores one: the base policy is copied into
+    a temporary folder, and nothing of a crafted base revision lands beside it."""
+    blob = git(repo, "hash-object", "-w", "--stdin", input="rules: {SC405: off}\n").strip()
+    inner = git(repo, "mktree", input=f"100644 blob {blob}\t.selectcheck.yaml\n").strip()
+    entries = git(repo, "ls-tree", "main") + f"040000 tree {inner}\t..\n"
+    crafted = git(repo, "commit-tree", git(repo, "mktree", input=entries).strip(), "-p", "main", "-m", "crafted")
+    git(repo, "update-ref", "refs/heads/main", crafted.strip())
+    assert "../.selectcheck.yaml" in git(repo, "ls-tree", "-r", "--name-only", "main")
+    git(repo, "branch", "feature", "main")
+    git(repo, "symbolic-ref", "HEAD", "refs/heads/feature")  # the working tree never holds `..`
+    edit(repo / REC1, "context_length: 4096", "context_length: 8192")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+
+    code, data, _ = report(repo, "--changed-since", "main")
+
+    assert code == 1 and ("records/0001-faq.yaml", "SC404") in codes(data)
+    assert list(temporary.iterdir()) == []  # the copy is gone, and nothing was written beside it
 
 
 def test_a_symlinked_policy_is_refused_without_quoting_it(project: Path) -> None:
