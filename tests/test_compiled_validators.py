@@ -142,3 +142,20 @@ def test_an_unwritable_or_disabled_cache_only_costs_time(tmp_path: Path) -> None
         expected = expected or done.stdout
         assert done.stdout == expected
     assert sorted(tmp_path.iterdir()) == [blocker, tmp_path / "cache"]  # nothing written elsewhere
+
+
+def test_the_cache_keeps_a_bounded_number_of_entries_per_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SELECTCHECK_CACHE_DIR", str(tmp_path))
+    for age in range(20):  # entries of older versions of the code, the oldest last
+        old = tmp_path / f"validator-{age:064x}.pickle"
+        old.write_bytes(pickle.dumps(age))
+        os.utime(old, ns=(10**18 - age * 10**9, 10**18 - age * 10**9))
+    other_kind = tmp_path / f"catalogs-{0:064x}.pickle"
+    other_kind.write_bytes(b"")
+    os.utime(other_kind, ns=(1, 1))
+    target = user_cache.cache_file("validator", b"this version")
+    user_cache.store(target, "new")
+    kept = sorted(p.name for p in tmp_path.glob("validator-*.pickle"))
+    assert len(kept) == user_cache.MAX_ENTRIES_PER_KIND and target is not None and target.name in kept
+    assert f"validator-{0:064x}.pickle" in kept and f"validator-{19:064x}.pickle" not in kept  # oldest go
+    assert other_kind.exists()  # other kinds are pruned on their own writes

@@ -7,7 +7,8 @@ for catalogs, the SHA-256 of every catalog file. Entries are written to a tempor
 renamed, so two runs racing never see half an entry. The cache is the user's own, like
 Python's `__pycache__`: it lives outside the repository, where a pull request cannot write.
 Any problem with it (missing, unwritable, corrupt, from another version) costs only time:
-the caller rebuilds what it wanted.
+the caller rebuilds what it wanted. Each write removes the oldest entries of its kind beyond
+`MAX_ENTRIES_PER_KIND`, so upgrades and edits never make the directory grow without bound.
 """
 
 from __future__ import annotations
@@ -80,8 +81,28 @@ def load(target: Path | None) -> Any | None:
         return None
 
 
+# Entries kept per kind: one per version of the code and set of catalogs in use, so a few
+# projects and upgrades fit, and the directory never grows without bound.
+MAX_ENTRIES_PER_KIND = 16
+
+
 def store(target: Path | None, value: object) -> None:
     if target is None:
         return
     with contextlib.suppress(OSError, pickle.PicklingError, TypeError, AttributeError):  # a cache: costs only time
         write_atomically(target, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        _prune(target)
+
+
+def _prune(newest: Path) -> None:
+    """Remove the least recently written entries of `newest`'s kind beyond the limit."""
+    kind = newest.name.rsplit("-", 1)[0]
+    entries = []
+    for entry in newest.parent.glob(f"{kind}-*.pickle"):
+        with contextlib.suppress(OSError):  # another run may remove it first
+            entries.append((entry.stat().st_mtime_ns, entry))
+    entries.sort(reverse=True)
+    for _, entry in entries[MAX_ENTRIES_PER_KIND:]:
+        if entry != newest:
+            with contextlib.suppress(OSError):
+                entry.unlink()
