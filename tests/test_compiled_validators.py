@@ -159,3 +159,15 @@ def test_the_cache_keeps_a_bounded_number_of_entries_per_kind(tmp_path: Path, mo
     assert len(kept) == user_cache.MAX_ENTRIES_PER_KIND and target is not None and target.name in kept
     assert f"validator-{0:064x}.pickle" in kept and f"validator-{19:064x}.pickle" not in kept  # oldest go
     assert other_kind.exists()  # other kinds are pruned on their own writes
+
+
+def test_a_warm_process_reads_a_declared_architecture_as_a_cold_one_does(tmp_path: Path) -> None:
+    """Instances of a model class that was never built (the validator came from the cache)
+    still dump their fields: the architecture of a candidate is read that way (SC103)."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "rules" / "SC103" / "fail-local-config", project / "records")
+    env = {**os.environ, "SELECTCHECK_CACHE_DIR": str(tmp_path / "cache"), "SELECTCHECK_TODAY": "2026-11-26"}
+    command = [sys.executable, "-m", "selectcheck", "validate", "--format", "json", "records"]
+    cold, warm = (subprocess.run(command, capture_output=True, env=env, cwd=project, check=False) for _ in range(2))
+    assert (cold.returncode, warm.returncode) == (1, 1) and warm.stderr == b""
+    assert warm.stdout == cold.stdout and b'"SC103"' in warm.stdout
